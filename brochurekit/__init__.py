@@ -1,0 +1,1 @@
+"""The IMS brochure engine: load, translate, render HTML, render PDF, preflight, publish."""
