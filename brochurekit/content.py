@@ -1,0 +1,146 @@
+"""Brochure content: the English source model read from brochures/<id>.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .errors import InputError
+from .layouts import LAYOUTS
+from .schema import Fields
+from .yamlfiles import read_yaml
+
+
+@dataclass(frozen=True)
+class Message:
+    """One translatable string: its stable key path (the msgctxt), text, source line, note."""
+
+    key: str
+    text: str
+    line: int | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    panel: str
+    heading: Message
+    body: tuple[Message, ...] = ()
+    points: tuple[Message, ...] = ()
+    items: tuple[Message, ...] = ()
+    closing: Message | None = None
+
+
+@dataclass(frozen=True)
+class Brochure:
+    id: str
+    path: Path
+    layout: str
+    title: Message
+    subtitle: Message
+    tagline: Message
+    promise: Message
+    sections: tuple[Section, ...]
+
+    def messages(self) -> Iterator[Message]:
+        """Every translatable string, in reading order."""
+        yield from (self.title, self.subtitle, self.tagline, self.promise)
+        for section in self.sections:
+            yield section.heading
+            yield from section.body
+            yield from section.points
+            yield from section.items
+            if section.closing:
+                yield section.closing
+
+    def map_messages(self, change: Callable[[Message], Message]) -> Brochure:
+        """The same brochure with every message passed through `change` (used to translate)."""
+        return replace(
+            self,
+            title=change(self.title),
+            subtitle=change(self.subtitle),
+            tagline=change(self.tagline),
+            promise=change(self.promise),
+            sections=tuple(
+                replace(
+                    section,
+                    heading=change(section.heading),
+                    body=tuple(map(change, section.body)),
+                    points=tuple(map(change, section.points)),
+                    items=tuple(map(change, section.items)),
+                    closing=change(section.closing) if section.closing else None,
+                )
+                for section in self.sections
+            ),
+        )
+
+    def panel(self, name: str) -> tuple[Section, ...]:
+        return tuple(section for section in self.sections if section.panel == name)
+
+
+BROCHURE_KEYS = ("layout", "title", "subtitle", "tagline", "promise", "note", "sections")
+SECTION_KEYS = ("id", "panel", "heading", "body", "points", "items", "closing", "note")
+
+
+def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> Brochure | None:
+    """Read one brochure file; problems are appended to `errors` (all of them, not the first)."""
+    brochure_id = path.stem
+    try:
+        doc = read_yaml(path, display_path)
+    except InputError as error:
+        errors.append(error)
+        return None
+    before = len(errors)
+    top = Fields(doc, (), errors)
+    top.only(BROCHURE_KEYS)
+    layout_name = top.choice("layout", LAYOUTS)
+    layout = LAYOUTS.get(layout_name)
+    brochure_note = top.text("note", required=False)
+
+    def message(key_parts: tuple, text: str, line: int | None, note: str) -> Message:
+        return Message("/".join((brochure_id, *map(str, key_parts))), text, line, note)
+
+    title, subtitle, tagline, promise = (
+        message((key,), top.text(key), top.line(key), brochure_note)
+        for key in ("title", "subtitle", "tagline", "promise")
+    )
+    sections = []
+    seen_ids: dict[str, int | None] = {}
+    for fields in top.items("sections"):
+        fields.only(SECTION_KEYS)
+        section_id = fields.text("id")
+        if section_id in seen_ids:
+            fields.fail("id", f"the section id {section_id!r} is already used on line "
+                              f"{seen_ids[section_id]}; section ids must be unique")
+        seen_ids[section_id] = fields.line("id")
+        panel = fields.choice("panel", layout.content_panels) if layout else ""
+        note = fields.text("note", required=False)
+        # Key paths name the section by its id, so reordering sections keeps translations.
+        where = ("sections", section_id)
+
+        def messages(key: str, fields=fields, where=where, note=note) -> tuple[Message, ...]:
+            return tuple(
+                message((*where, key, index), text, fields.line((key, index)), note)
+                for index, text in enumerate(fields.text_list(key))
+            )
+
+        closing = fields.text("closing", required=False)
+        sections.append(
+            Section(
+                id=section_id,
+                panel=panel,
+                heading=message((*where, "heading"), fields.text("heading"),
+                                fields.line("heading"), note),
+                body=messages("body"),
+                points=messages("points"),
+                items=messages("items"),
+                closing=message((*where, "closing"), closing, fields.line("closing"), note)
+                if closing else None,
+            )
+        )
+    if len(errors) > before or layout is None:
+        return None
+    return Brochure(brochure_id, display_path, layout_name, title, subtitle, tagline, promise,
+                    tuple(sections))

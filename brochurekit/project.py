@@ -1,0 +1,54 @@
+"""A brochure project on disk: its brochures, clinics and locales, loaded and checked together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalogs import project_locales
+from .clinics import Clinic, load_clinic
+from .content import Brochure, load_brochure
+from .errors import InputError, Location, ProjectError
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    brochures: dict[str, Brochure]
+    clinics: dict[str, Clinic]
+    locales: tuple[str, ...]
+
+
+def load_project(root: Path) -> Project:
+    """Read every brochure and clinic; raise ProjectError listing all problems at once."""
+    root = root.resolve()
+    errors: list[InputError] = []
+    if not (root / "brochures").is_dir():
+        raise ProjectError([InputError(
+            "this is not a brochure project (no brochures/ folder); run the command in the "
+            "project folder or pass --project DIR", Location(root))])
+    locales = project_locales(root, errors)
+    brochures = {}
+    for path in sorted((root / "brochures").glob("*.yaml")):
+        brochure = load_brochure(path, path.relative_to(root), errors)
+        if brochure:
+            brochures[brochure.id] = brochure
+    clinics: dict[str, Clinic] = {}
+    lowercase_slugs: dict[str, Path] = {}
+    for path in sorted((root / "brochures" / "clinics").glob("*.yaml")):
+        clash = lowercase_slugs.get(path.stem.lower())
+        if clash:
+            errors.append(InputError(
+                f"this clinic's slug differs from {clash.name} only in letter case; "
+                "rename one of them", Location(path.relative_to(root))))
+            continue
+        lowercase_slugs[path.stem.lower()] = path
+        clinic = load_clinic(path, root, locales, errors)
+        if clinic:
+            clinics[clinic.slug] = clinic
+    if not brochures and not errors:
+        errors.append(InputError("no brochure files (brochures/*.yaml) were found",
+                                 Location(Path("brochures"))))
+    if errors:
+        raise ProjectError(errors)
+    return Project(root, brochures, clinics, locales)
