@@ -1,0 +1,228 @@
+"""Build: the loop over clinic x locale x brochure cells, publishing each PDF atomically."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalogs import SOURCE_LOCALE, Translations, load_translations, locale_info, translate
+from .errors import BrochureError, InputError, Location, RenderError
+from .layouts import LAYOUTS, PAPERS
+from .project import Project
+from .render import Job, jinja_environment, render_html
+
+PROFILES = ("print",)
+MANIFEST = "manifest.json"
+# A panel may end this close below its floor before it counts as spilled (rounding of layout).
+OVERFLOW_TOLERANCE_MM = 0.3
+
+
+@dataclass(frozen=True)
+class Output:
+    clinic: str
+    locale: str
+    brochure: str
+    layout: str
+    profile: str
+    path: str
+    pages: int
+    sha256: str
+    untranslated: int
+
+
+@dataclass(frozen=True)
+class Failure:
+    job: str
+    message: str
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    outputs: list[Output] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    untranslated: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass(frozen=True)
+class Selection:
+    clinics: tuple[str, ...] = ()
+    locales: tuple[str, ...] = ()
+    brochures: tuple[str, ...] = ()
+
+
+def plan_jobs(project: Project, selection: Selection, profiles: Iterable[str] = PROFILES
+              ) -> list[Job]:
+    """Every selected cell; unknown names in the selection are errors with suggestions."""
+    errors = [
+        *_unknown("clinic", selection.clinics, project.clinics),
+        *_unknown("locale", selection.locales, project.locales),
+        *_unknown("brochure", selection.brochures, project.brochures),
+    ]
+    if errors:
+        raise InputError("; ".join(errors))
+    jobs = []
+    for slug, clinic in sorted(project.clinics.items()):
+        if selection.clinics and slug not in selection.clinics:
+            continue
+        for locale in clinic.locales:
+            if selection.locales and locale not in selection.locales:
+                continue
+            for brochure_id, brochure in sorted(project.brochures.items()):
+                if selection.brochures and brochure_id not in selection.brochures:
+                    continue
+                jobs.extend(Job(brochure, clinic, locale, profile) for profile in profiles)
+    if not jobs:
+        raise InputError("nothing to build: no clinic offers the selected locale and brochure "
+                         "(see the `locales` of each brochures/clinics/*.yaml)")
+    return jobs
+
+
+def _unknown(kind: str, wanted: Iterable[str], known: Iterable[str]) -> list[str]:
+    known = sorted(known)
+    problems = []
+    for name in wanted:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(known)
+            problems.append(f"unknown {kind} {name!r}; {hint}")
+    return problems
+
+
+def output_path(job: Job) -> Path:
+    """Where a cell's PDF goes, relative to the output folder (slug and locale are validated)."""
+    return Path(job.clinic.slug) / f"{job.brochure.id}-{job.locale}-{job.profile}.pdf"
+
+
+def build(project: Project, out_dir: Path, selection: Selection = Selection(), *,
+          strict: bool = False, on_cell: Callable[[Job, Output | Failure], None] | None = None
+          ) -> BuildResult:
+    """Build the selected cells; a failing cell is reported and the others still build."""
+    from .pdf import Renderer, panel_fits  # WeasyPrint loads slowly; only building needs it
+
+    jobs = plan_jobs(project, selection)
+    out_dir = out_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = BuildResult(out_dir)
+    renderer = Renderer(project.root)
+    environment = jinja_environment(project.root / "templates")
+    catalogs: dict[str, Translations | BrochureError] = {}
+    untranslated: dict[str, set] = {}
+
+    for job in jobs:
+        try:
+            if job.locale not in catalogs:
+                try:
+                    catalogs[job.locale] = load_translations(project.root, job.locale)
+                except BrochureError as error:
+                    catalogs[job.locale] = error
+            catalog = catalogs[job.locale]
+            if isinstance(catalog, BrochureError):
+                raise catalog
+            translations = catalog.fresh()
+            outcome = _build_cell(job, project, out_dir, renderer, environment, translations,
+                                  strict, panel_fits)
+            untranslated.setdefault(job.locale, set()).update(translations.missing)
+        except BrochureError as error:
+            outcome = Failure(job.name, str(error))
+        if isinstance(outcome, Output):
+            result.outputs.append(outcome)
+        else:
+            result.failures.append(outcome)
+        if on_cell:
+            on_cell(job, outcome)
+    result.untranslated = {locale: len(missing) for locale, missing in untranslated.items()
+                           if locale != SOURCE_LOCALE}
+    _update_manifest(out_dir, result.outputs)
+    return result
+
+
+def _build_cell(job, project, out_dir, renderer, environment, translations, strict, panel_fits
+                ) -> Output:
+    layout = LAYOUTS[job.brochure.layout]
+    localized = translate(job.brochure, translations)
+    rendered = render_html(environment, job, localized, translations, locale_info(job.locale))
+    if strict and translations.missing:
+        raise RenderError(
+            f"{job.name}: {len(translations.missing)} message(s) have no finished translation in "
+            f"locales/{job.locale}/LC_MESSAGES/brochures.po (untranslated or fuzzy); "
+            "translate them, or build without --strict to print English in their place")
+    document = renderer.layout(job.name, rendered.html, ["base.css", layout.stylesheet],
+                               rendered.theme_css)
+    if len(document.pages) != layout.pages:
+        raise RenderError(f"{job.name}: the {layout.name} has {len(document.pages)} pages "
+                          f"instead of {layout.pages}; text spilled past the last panel")
+    spilled = [fit for fit in panel_fits(document) if fit.overflow_mm > OVERFLOW_TOLERANCE_MM]
+    if spilled:
+        raise RenderError(f"{job.name}: text does not fit: " + "; ".join(
+            f"panel {fit.name} (page {fit.page}) " + (
+                "runs off the page" if math.isinf(fit.overflow_mm)
+                else f"runs {fit.overflow_mm:.1f} mm too long")
+            for fit in spilled) + "; shorten the text of that panel")
+    identifier = hashlib.sha256(
+        (rendered.html + rendered.theme_css).encode()).hexdigest()[:32].encode()
+    bleed = PAPERS[job.clinic.paper].bleed_mm if job.profile == "print" else 0.0
+    data = renderer.write(job.name, document, bleed, identifier)
+    relative = output_path(job)
+    publish(out_dir / relative, data)
+    return Output(job.clinic.slug, job.locale, job.brochure.id, layout.name, job.profile,
+                  relative.as_posix(), len(document.pages), hashlib.sha256(data).hexdigest(),
+                  len(translations.missing))
+
+
+def publish(target: Path, data: bytes) -> None:
+    """Write beside the target and rename, so no reader ever sees a half-written file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                         dir=target.parent)
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise RenderError(f"cannot write the file: {exc.strerror}", Location(target)) from None
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _update_manifest(out_dir: Path, outputs: list[Output]) -> None:
+    """Merge this run's outputs into manifest.json, keeping entries of cells not rebuilt."""
+    path = out_dir / MANIFEST
+    entries: dict[tuple, dict] = {}
+    if path.is_file():
+        try:
+            for entry in json.loads(path.read_text(encoding="utf-8")):
+                if (out_dir / entry["path"]).is_file():
+                    entries[_cell_key(entry)] = entry
+        except (ValueError, KeyError, TypeError):
+            entries = {}  # A damaged manifest is rebuilt from this run's outputs.
+    for output in outputs:
+        entry = {key: value for key, value in output.__dict__.items() if key != "untranslated"}
+        entries[_cell_key(entry)] = entry
+    ordered = [entries[key] for key in sorted(entries)]
+    publish(path, (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode())
+
+
+def _cell_key(entry: dict) -> tuple:
+    return entry["clinic"], entry["locale"], entry["brochure"], entry["profile"]

@@ -1,0 +1,170 @@
+"""Render PDF with WeasyPrint, safely: project files only, and any warning fails the job.
+
+Measured on WeasyPrint 70: it only logs missing images, bad CSS and blocked URLs and still writes
+a PDF, and its default fetcher reads any local file or URL. So the fetcher here serves files inside
+the project and stops the render on anything else, and every log record at warning level or
+above becomes a RenderError.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import pydyf
+from weasyprint import CSS, HTML, Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from .errors import RenderError
+
+PT_PER_MM = 72 / 25.4
+
+
+class BlockedResourceError(FatalURLFetchingError):
+    """Raised inside WeasyPrint to stop a render that asks for a forbidden resource."""
+
+
+class ProjectFetcher(URLFetcher):
+    """Serves `file:` URLs inside the project folder and nothing else: no network, no escape."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols=("file",))
+        self.root = root.resolve()
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise BlockedResourceError(f"blocked {url[:120]!r}: only files inside the project "
+                                       "may be used")
+        path = Path(url2pathname(parts.path)).resolve()
+        if not path.is_relative_to(self.root):
+            raise BlockedResourceError(f"blocked {url[:120]!r}: the file is outside the project")
+        if not path.is_file():
+            raise BlockedResourceError(f"{path.relative_to(self.root)} is missing or not a file")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                  {"Content-Type": content_type})
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _no_warnings(job_name: str) -> Iterator[None]:
+    """Turn every WeasyPrint warning or error logged during the block into a RenderError."""
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    logger.addHandler(handler)
+    try:
+        yield
+    except BlockedResourceError as exc:
+        raise RenderError(f"{job_name}: {exc}") from None
+    finally:
+        logger.removeHandler(handler)
+    if handler.messages:
+        unique = list(dict.fromkeys(handler.messages))
+        raise RenderError(f"{job_name}: WeasyPrint reported: " + "; ".join(unique[:5]))
+
+
+@dataclass(frozen=True)
+class PanelFit:
+    name: str
+    page: int
+    overflow_mm: float
+
+
+class Renderer:
+    """WeasyPrint state that is costly to build and safe to reuse across jobs of one project."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self.fetcher = ProjectFetcher(self.root)
+        self.font_config = FontConfiguration()
+
+    @cache  # noqa: B019 - one Renderer per build; the cache lives exactly as long as it should.
+    def stylesheet(self, name: str) -> CSS:
+        path = self.root / "styles" / name
+        with _no_warnings(f"styles/{name}"):
+            return CSS(filename=str(path), url_fetcher=self.fetcher, font_config=self.font_config)
+
+    def layout(self, job_name: str, html: str, stylesheets: list[str], theme_css: str
+               ) -> Document:
+        with _no_warnings(job_name):
+            theme = CSS(string=theme_css, font_config=self.font_config)
+            document = HTML(string=html, base_url=self.root.as_uri() + "/",
+                            url_fetcher=self.fetcher).render(
+                stylesheets=[*(self.stylesheet(name) for name in stylesheets), theme],
+                font_config=self.font_config)
+        return document
+
+    def write(self, job_name: str, document: Document, bleed_mm: float, identifier: bytes
+              ) -> bytes:
+        def finish(_document, pdf: pydyf.PDF) -> None:
+            _set_bleed_boxes(pdf, bleed_mm)
+            _refuse_embedded_files(job_name, pdf)
+        with _no_warnings(job_name):
+            return document.write_pdf(finisher=finish, pdf_identifier=identifier)
+
+
+def panel_fits(document: Document) -> list[PanelFit]:
+    """How far each panel's text runs past its floor (negative: room left), from the layout.
+
+    Every panel carries three anchors: `panel-X` on the panel, `end-X` after its text and
+    `floor-X` where its text must stop. A panel that runs off the page loses the anchors after
+    the cut, so a panel without `end-X` has overflowed by an unknown amount (infinity).
+    """
+    fits = []
+    px_per_mm = 96 / 25.4
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            if not anchor.startswith("panel-"):
+                continue
+            name = anchor.removeprefix("panel-")
+            end, floor = page.anchors.get(f"end-{name}"), page.anchors.get(f"floor-{name}")
+            if end is None or floor is None:
+                fits.append(PanelFit(name, number, math.inf))
+            else:
+                fits.append(PanelFit(name, number, round((end[1] - floor[1]) / px_per_mm, 2)))
+    return fits
+
+
+def _set_bleed_boxes(pdf: pydyf.PDF, bleed_mm: float) -> None:
+    """Make each BleedBox the TrimBox grown by the real bleed.
+
+    WeasyPrint puts the BleedBox up to 10 pt outside the TrimBox whatever the artwork does; the
+    page here is larger than trim + bleed to leave room for crop marks, so set it exactly.
+    """
+    bleed = bleed_mm * PT_PER_MM
+    for number in pdf.pages["Kids"][::3]:  # Kids holds "number 0 R" triples
+        page = pdf.objects[number]
+        trim = page.get("TrimBox")
+        if trim is None:
+            continue
+        left, top, right, bottom = (float(value) for value in trim)
+        if bleed:
+            page["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed,
+                                            bottom + bleed])
+        else:
+            page["BleedBox"] = pydyf.Array([left, top, right, bottom])
+
+
+def _refuse_embedded_files(job_name: str, pdf: pydyf.PDF) -> None:
+    names = pdf.catalog.get("Names")
+    if names is not None and "EmbeddedFiles" in names:
+        raise RenderError(f"{job_name}: the document tries to embed a file; attachments are "
+                          "not allowed in brochures")
