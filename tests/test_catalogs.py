@@ -1,0 +1,66 @@
+"""Catalogs: what translators get in the .pot, and that every shipped language is complete."""
+
+from __future__ import annotations
+
+import pytest
+from babel.messages.pofile import read_po
+
+from brochurekit.catalogs import extract_catalog, parse_locale
+
+from .conftest import REPO, run_cli
+
+LOCALES = ("fr_CA", "zh_Hans", "ar")
+
+
+def committed_pot():
+    with (REPO / "locales/brochures.pot").open("rb") as handle:
+        return read_po(handle)
+
+
+def test_pot_is_up_to_date_with_the_sources():
+    fresh = {(m.context, m.id) for m in extract_catalog(REPO) if m.id}
+    assert fresh == {(m.context, m.id) for m in committed_pot() if m.id}, \
+        "run `ims-brochure i18n extract` and `pybabel update` after changing source text"
+
+
+def test_content_messages_carry_key_path_location_and_note():
+    pot = committed_pot()
+    point = pot.get("The needles are thinner than the ones used to take blood.",
+                    context="ims-overview/sections/session/points/2")
+    assert point is not None
+    assert point.locations == [("brochures/ims-overview.yaml", 133)]
+    gunn = next(m for m in pot if m.context == "ims-overview/sections/what/body/2")
+    assert any("Dr. Chan Gunn" in comment for comment in gunn.auto_comments)
+
+
+def test_template_strings_are_extracted():
+    pot = committed_pot()
+    label = pot.get("Book an assessment")
+    assert label is not None and label.locations[0][0] == "templates/partials/contact.html"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_shipped_catalogs_are_complete(locale):
+    with (REPO / f"locales/{locale}/LC_MESSAGES/brochures.po").open("rb") as handle:
+        catalog = read_po(handle)
+    pot_ids = {(m.context, m.id) for m in committed_pot() if m.id}
+    done = {(m.context, m.id) for m in catalog if m.id and m.string and not m.fuzzy}
+    assert pot_ids <= done, sorted(pot_ids - done)[:5]
+
+
+def test_extract_is_stable(project):
+    first = run_cli("--project", str(project), "i18n", "extract")
+    assert first.returncode == 0 and "unchanged" in first.stdout
+
+
+@pytest.mark.parametrize(("identifier", "hint"), [
+    ("fr-FR", "write it with an underscore, e.g. 'fr_FR'"),
+    ("xx", "is not a known locale"),
+    ("../../etc", "is not a known locale"),
+    ("", "is not a known locale"),
+    ("zh_hans", "did you mean 'zh_Hans'?"),
+])
+def test_bad_locale_identifiers_are_refused(identifier, hint):
+    with pytest.raises(ValueError) as caught:
+        parse_locale(identifier)
+    assert hint in str(caught.value)

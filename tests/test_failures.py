@@ -1,0 +1,129 @@
+"""Bad cells fail clearly, alone, and leave nothing half-written behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+from .conftest import run_cli
+
+ZH_PO = Path("locales/zh_Hans/LC_MESSAGES/brochures.po")
+
+
+def build(project: Path, *args: str):
+    return run_cli("--project", str(project), "build", "--out", str(project / "out"), *args)
+
+
+def set_translation(project: Path, context: str, text: str) -> None:
+    path = project / ZH_PO
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    next(m for m in catalog if m.context == context).string = text
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+
+
+def test_overlong_translation_fails_only_its_cells_and_names_the_panel(project):
+    set_translation(project, "ims-overview/sections/after/points/2", "很长的句子。" * 400)
+    result = build(project, "--clinic", "cedar-grove")
+    assert result.returncode == 1
+    assert "2 built, 1 failed" in result.stdout
+    assert "cedar-grove/zh_Hans/ims-overview: text does not fit: panel inside-3 (page 2)" \
+        in result.stderr
+    out = project / "out"
+    assert not (out / "cedar-grove/ims-overview-zh_Hans-print.pdf").exists()
+    assert (out / "cedar-grove/ims-overview-en-print.pdf").exists()
+    assert not list(out.rglob("*.part"))
+    assert "Traceback" not in result.stderr
+
+
+def test_failed_rebuild_keeps_the_earlier_pdf(project):
+    assert build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans").returncode == 0
+    pdf = project / "out/cedar-grove/ims-overview-zh_Hans-print.pdf"
+    before = pdf.read_bytes()
+    set_translation(project, "ims-overview/sections/after/points/2", "很长的句子。" * 400)
+    assert build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans").returncode == 1
+    assert pdf.read_bytes() == before
+
+
+def test_missing_translation_falls_back_to_english_and_is_counted(project):
+    set_translation(project, "ims-overview/sections/after/heading", "")
+    result = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans")
+    assert result.returncode == 0
+    assert "zh_Hans: 1 message(s) printed in English" in result.stdout
+    strict = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans", "--strict")
+    assert strict.returncode == 1
+    assert "1 message(s) have no finished translation" in strict.stderr
+
+
+def edit_template(project: Path, old: str, new: str) -> None:
+    path = project / "templates/partials/cover.html"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_file_outside_the_project_is_blocked(project):
+    edit_template(project, '<div class="cover">',
+                  '<div class="cover"><img src="file:///etc/passwd">')
+    result = build(project, "--clinic", "cedar-grove", "--locale", "en")
+    assert result.returncode == 1
+    assert "blocked 'file:///etc/passwd': the file is outside the project" in result.stderr
+
+
+def test_network_urls_are_blocked(project):
+    edit_template(project, '<div class="cover">',
+                  '<div class="cover"><link rel="attachment" href="http://127.0.0.1:9/x">')
+    result = build(project, "--clinic", "cedar-grove", "--locale", "en")
+    assert result.returncode == 1
+    assert "blocked 'http://127.0.0.1:9/x'" in result.stderr
+
+
+def test_any_weasyprint_warning_fails_the_cell(project):
+    with (project / "styles/tri-fold.css").open("a") as stylesheet:
+        stylesheet.write("\n.cover { unicode-bidi: isolate; }\n")
+    result = build(project, "--clinic", "cedar-grove", "--locale", "en")
+    assert result.returncode == 1
+    assert "unicode-bidi" in result.stderr and "not supported" in result.stderr
+
+
+def test_template_asking_for_missing_field_names_the_line(project):
+    edit_template(project, "{{ brochure.tagline.text }}", "{{ brochure.slogan.text }}")
+    result = build(project, "--clinic", "cedar-grove", "--locale", "en")
+    assert result.returncode == 1
+    assert "templates/partials/cover.html:" in result.stderr
+    assert "slogan" in result.stderr
+
+
+def test_template_syntax_error_names_file_and_line(project):
+    edit_template(project, "{{ brochure.tagline.text }}", "{{ brochure.tagline.text }")
+    result = build(project, "--clinic", "cedar-grove", "--locale", "en")
+    assert result.returncode == 1
+    assert "templates/partials/cover.html:7: template syntax error" in result.stderr
+
+
+def test_autoescape_keeps_markup_in_text_as_text(project):
+    set_translation(project, "ims-overview/tagline", "<b>粗体</b>")
+    result = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans")
+    assert result.returncode == 0
+    from .pdftools import text
+    assert "<b>粗体</b>" in text(project / "out/cedar-grove/ims-overview-zh_Hans-print.pdf")
+
+
+def test_project_errors_are_listed_together_without_traceback(project):
+    clinic = project / "brochures/clinics/thameside.yaml"
+    clinic.write_text(clinic.read_text().replace("paper: a4", "paper: a3").replace(
+        '"#7fb77e"', "#7fb77e"))
+    result = build(project)
+    assert result.returncode == 2
+    assert "2 problems in the project" in result.stderr
+    assert "brochures/clinics/thameside.yaml:5: paper: 'a3' is not one of: letter, a4" \
+        in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_selection_suggests_a_name(project):
+    result = build(project, "--clinic", "cedar-grov")
+    assert result.returncode == 2
+    assert "unknown clinic 'cedar-grov'; did you mean 'cedar-grove'?" in result.stderr
