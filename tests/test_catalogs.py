@@ -28,7 +28,9 @@ def test_content_messages_carry_key_path_location_and_note():
     point = pot.get("The needles are thinner than the ones used to take blood.",
                     context="ims-overview/sections/session/points/2")
     assert point is not None
-    assert point.locations == [("brochures/ims-overview.yaml", 133)]
+    source = (REPO / "brochures/ims-overview.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(source, 1) if "The needles are thinner" in text)
+    assert point.locations == [("brochures/ims-overview.yaml", line)]
     gunn = next(m for m in pot if m.context == "ims-overview/sections/what/body/2")
     assert any("Dr. Chan Gunn" in comment for comment in gunn.auto_comments)
 

@@ -29,7 +29,7 @@ def test_overlong_translation_fails_only_its_cells_and_names_the_panel(project):
     result = build(project, "--clinic", "cedar-grove")
     assert result.returncode == 1
     assert "2 built, 1 failed" in result.stdout
-    assert "cedar-grove/zh_Hans/ims-overview: text does not fit: panel inside-3 (page 2)" \
+    assert "cedar-grove/zh_Hans/ims-overview: text does not fit: panel back (page 1)" \
         in result.stderr
     out = project / "out"
     assert not (out / "cedar-grove/ims-overview-zh_Hans-print.pdf").exists()
