@@ -36,12 +36,12 @@ def _fail(error) -> None:
               default=Path("."), show_default="the current folder",
               help="The brochure project folder to work on.")
 @click.pass_context
-def main(ctx: click.Context, project: Path) -> None:
+def commands(ctx: click.Context, project: Path) -> None:
     """Make print-ready IMS patient brochures for every clinic and language."""
     ctx.obj = Context(project)
 
 
-@main.command(help=BUILD_HELP)
+@commands.command(help=BUILD_HELP)
 @click.option("--clinic", "clinics", multiple=True, metavar="SLUG", help="Only this clinic.")
 @click.option("--locale", "locales", multiple=True, metavar="LOCALE", help="Only this locale.")
 @click.option("--brochure", "brochures", multiple=True, metavar="ID",
@@ -78,7 +78,7 @@ def build(obj: Context, clinics, locales, brochures, out_dir, strict) -> None:
     sys.exit(0 if result.ok else 1)
 
 
-@main.group()
+@commands.group()
 def i18n() -> None:
     """Translation catalogs (locales/)."""
 
@@ -94,6 +94,15 @@ def extract(obj: Context) -> None:
     except BrochureError as error:
         _fail(error)
     click.echo(f"{'updated' if changed else 'unchanged'}: {path}")
+
+
+def main() -> None:
+    """Entry point: Ctrl-C ends quietly (published files are complete: writes are atomic)."""
+    try:
+        commands(prog_name="ims-brochure")
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted", err=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -113,7 +113,11 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
 
     jobs = plan_jobs(project, selection)
     out_dir = out_dir.resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder: {exc.strerror}; choose another "
+                         "with --out", Location(out_dir)) from None
     result = BuildResult(out_dir)
     renderer = Renderer(project.root)
     environment = jinja_environment(project.root / "templates")
@@ -136,6 +140,9 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
             untranslated.setdefault(job.locale, set()).update(translations.missing)
         except BrochureError as error:
             outcome = Failure(job.name, str(error))
+        except Exception as exc:  # A bug must not stop the other cells or show a traceback.
+            outcome = Failure(job.name, f"{job.name}: unexpected {type(exc).__name__}: {exc} "
+                                        "(this is a bug in the brochure tool; please report it)")
         if isinstance(outcome, Output):
             result.outputs.append(outcome)
         else:

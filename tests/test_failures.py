@@ -127,3 +127,12 @@ def test_unknown_selection_suggests_a_name(project):
     result = build(project, "--clinic", "cedar-grov")
     assert result.returncode == 2
     assert "unknown clinic 'cedar-grov'; did you mean 'cedar-grove'?" in result.stderr
+
+
+def test_unwritable_output_folder_is_a_clear_error(project):
+    blocker = project / "not-a-folder"
+    blocker.write_text("a file where the output folder should be")
+    result = run_cli("--project", str(project), "build", "--out", str(blocker / "out"))
+    assert result.returncode == 2
+    assert "cannot create the output folder" in result.stderr
+    assert "Traceback" not in result.stderr
