@@ -1,0 +1,261 @@
+"""Catalog checks: everything in a .po that would print wrong, or silently in English.
+
+`pybabel compile` accepts a dropped placeholder, a duplicate msgid, an unterminated string, an
+invalid Plural-Forms header and a header marked fuzzy; each of those is an error here, reported
+with the .po file and line.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.plurals import get_plural
+
+from .errors import InputError, Location
+from .pofile import PoEntry, PoFile, read_po_file
+
+# %-style: %(name)s, %s, %5.2f ... and the escaped %%; anything else after a % is broken. The
+# space flag and the %a conversion are left out on purpose: "%(phone) a" is a typo, not a format.
+_PERCENT = re.compile(r"%(?:%|(\([A-Za-z_]\w*\))?[#0+-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?"
+                      r"[diouxXeEfFgGcrs])")
+_PERCENT_NAMED = re.compile(r"%\([A-Za-z_]\w*\)")
+_BRACE = re.compile(r"\{[A-Za-z_]\w*(?:[.!:][^{}]*)?\}|\{\d*\}")
+_TAG = re.compile(r"<\s*/?\s*([A-Za-z][\w:-]*)")
+# Headings and cover lines sit in fixed boxes; a translation far longer than its source is
+# worth a second look, though it is not wrong in itself.
+_SHORT_ROLES = ("/heading", "/title", "/subtitle", "/promise")
+LENGTH_WARNING_RATIO = 1.6
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error" or "warning"
+    where: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.level}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CatalogReport:
+    locale: str
+    path: Path
+    findings: tuple[Finding, ...]
+    total: int
+    translated: int
+    fuzzy: int
+    untranslated: tuple[PoEntry, ...]
+    fuzzy_entries: tuple[PoEntry, ...]
+    last_translator: str
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "error")
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.translated / self.total, 1) if self.total else 100.0
+
+
+def check_catalog(root: Path, locale: str, po_path: Path, template_keys=None,
+                  po: PoFile | None = None) -> CatalogReport:
+    """Every rule over one catalog. `template_keys` (context, msgid) pairs come from the .pot."""
+    po = po if po is not None else read_po_file(root / po_path, po_path)
+    findings = [Finding("error", e.where, e.message) for e in po.errors]
+    nplurals = _check_header(po, locale, findings)
+    seen: dict[tuple[str | None, str], int] = {}
+    for entry in po.messages:
+        key = (entry.context, entry.msgid)
+        if key in seen:
+            findings.append(Finding("error", Location(po.path, entry.line),
+                                    f"duplicate message {_short(entry.msgid)!r} (first on line "
+                                    f"{seen[key]}); keep one and delete the other"))
+            continue
+        seen[key] = entry.line
+        _check_plural_count(po, entry, nplurals, findings)
+        if entry.translated and not entry.fuzzy:
+            _check_entry(po, entry, findings)
+    if template_keys is not None:
+        for entry in po.messages:
+            if (entry.context, entry.msgid) not in template_keys:
+                findings.append(Finding(
+                    "warning", Location(po.path, entry.line),
+                    f"{_short(entry.msgid)!r} is no longer in brochures.pot; run "
+                    f"`ims-brochure i18n update {locale}` to mark it obsolete"))
+    used = [entry for entry in po.messages
+            if template_keys is None or (entry.context, entry.msgid) in template_keys]
+    missing_from_po = len(template_keys - set(seen)) if template_keys is not None else 0
+    untranslated = tuple(e for e in used if not e.translated)
+    fuzzy = tuple(e for e in used if e.translated and e.fuzzy)
+    return CatalogReport(
+        locale, po_path, tuple(findings), len(used) + missing_from_po,
+        len(used) - len(untranslated) - len(fuzzy), len(fuzzy), untranslated, fuzzy,
+        po.header_fields().get("Last-Translator", ""))
+
+
+def _check_header(po: PoFile, locale: str, findings: list[Finding]) -> int | None:
+    header = po.header
+    if header is None:
+        findings.append(Finding("error", Location(po.path, 1),
+                                "the catalog has no header entry (msgid \"\" first)"))
+        return None
+    where = Location(po.path, header.line)
+    if header.fuzzy:
+        findings.append(Finding("error", where,
+                                "the header is marked fuzzy, so gettext tools ignore the whole "
+                                "catalog and print English; remove 'fuzzy' from its #, line"))
+    fields = po.header_fields()
+    content_type = fields.get("Content-Type", "")
+    charset = re.search(r"charset=([\w-]+)", content_type)
+    if not charset or charset[1].lower().replace("_", "-") != "utf-8":
+        found = charset[1] if charset else "none"
+        findings.append(Finding("error", where,
+                                f"the header's charset is {found}; set 'Content-Type: "
+                                "text/plain; charset=UTF-8' and save the file as UTF-8"))
+    language = fields.get("Language")
+    if language and language.replace("-", "_") != locale:
+        findings.append(Finding("warning", where, f"the header says Language: {language}, but "
+                                                  f"the file is in the {locale} folder"))
+    return _check_plural_forms(po, fields.get("Plural-Forms"), locale, where, findings)
+
+
+def _check_plural_forms(po, value, locale, where, findings) -> int | None:
+    try:
+        expected = get_plural(locale.split("_")[0] if "_" in locale else locale)
+    except (ValueError, LookupError):
+        expected = None
+    if value is None:
+        if any(entry.msgid_plural for entry in po.messages):
+            findings.append(Finding("error", where, "the header has no Plural-Forms line"))
+        return expected.num_plurals if expected else None
+    match = re.fullmatch(r"\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;]+?)\s*;?\s*", value)
+    example = f"'Plural-Forms: {expected.plural_forms}'" if expected else "the standard line"
+    if not match:
+        findings.append(Finding("error", where, f"the Plural-Forms header {value!r} is not valid;"
+                                                f" use {example}"))
+        return None
+    count = int(match[1])
+    try:
+        gettext.c2py(match[2])
+    except (ValueError, SyntaxError, RecursionError):
+        findings.append(Finding("error", where, f"the plural expression {match[2]!r} is not "
+                                                f"valid; use {example}"))
+    if expected and count != expected.num_plurals:
+        findings.append(Finding("error", where,
+                                f"Plural-Forms says nplurals={count}, but {locale} has "
+                                f"{expected.num_plurals} plural forms; use {example}"))
+    return count
+
+
+def _check_plural_count(po: PoFile, entry: PoEntry, nplurals: int | None, findings) -> None:
+    where = Location(po.path, entry.line)
+    if entry.msgid_plural is None:
+        if entry.plural_indexes:
+            findings.append(Finding("error", where, "msgstr[n] is only for messages with a "
+                                                    "msgid_plural; use a plain msgstr"))
+        return
+    if not entry.plural_indexes:
+        findings.append(Finding("error", where, "a plural message needs msgstr[0], msgstr[1], ..."
+                                                " instead of a plain msgstr"))
+    elif nplurals is not None and (len(entry.msgstr) != nplurals
+                                   or entry.plural_indexes != tuple(range(nplurals))):
+        findings.append(Finding("error", where,
+                                f"this plural message has {len(entry.msgstr)} msgstr[n] lines "
+                                f"but the header says nplurals={nplurals}; give msgstr[0] to "
+                                f"msgstr[{nplurals - 1}]"))
+
+
+def _check_entry(po: PoFile, entry: PoEntry, findings: list[Finding]) -> None:
+    sources = [entry.msgid] + ([entry.msgid_plural] if entry.msgid_plural else [])
+    for index, translation in enumerate(entry.msgstr):
+        line = entry.msgstr_lines[index] if index < len(entry.msgstr_lines) else entry.line
+        where = Location(po.path, line)
+        source = sources[min(index, len(sources) - 1)] if entry.msgid_plural else entry.msgid
+        for problem in placeholder_problems(source, translation,
+                                            always_formatted=entry.context is None):
+            findings.append(Finding("error", where, problem))
+        added = set(_TAG.findall(translation)) - set(_TAG.findall(" ".join(sources)))
+        if added:
+            tags = ", ".join(f"<{tag}>" for tag in sorted(added))
+            findings.append(Finding("error", where, f"the translation adds markup ({tags}) that "
+                                                    "the source does not have; write plain text"))
+        if (entry.context or "").endswith(_SHORT_ROLES) and \
+                display_width(translation) > LENGTH_WARNING_RATIO * display_width(source) + 6:
+            findings.append(Finding("warning", where,
+                                    f"this heading is much longer than its source "
+                                    f"({display_width(translation)} vs {display_width(source)} "
+                                    "columns) and may not fit its box; try a shorter wording"))
+
+
+def placeholder_problems(source: str, translation: str, always_formatted: bool = False
+                         ) -> list[str]:
+    """What is wrong with the placeholders of a translation, in words a translator can act on.
+
+    `always_formatted`: the text goes through %-formatting even without placeholders (Jinja
+    does this to every {% trans %} string), so a percent sign must be written %%.
+    """
+    problems = []
+    source_percent = _placeholders(_PERCENT, source)
+    if source_percent or always_formatted or _PERCENT_NAMED.search(translation):
+        broken = _broken_percent(translation)
+        if broken:
+            problems.append(f"broken placeholder at {broken!r}: write it exactly as in the "
+                            "source, e.g. %(name)s, or %% for a percent sign")
+        else:
+            problems += _compare(source_percent, _placeholders(_PERCENT, translation))
+    source_brace = _placeholders(_BRACE, source)
+    if source_brace or _BRACE.search(translation):
+        if source_brace and translation.count("{") != translation.count("}"):
+            problems.append("unbalanced { } braces: write each placeholder as in the source, "
+                            "e.g. {name}")
+        else:
+            problems += _compare(source_brace, _placeholders(_BRACE, translation))
+    return problems
+
+
+def _placeholders(pattern: re.Pattern, text: str) -> Counter:
+    return Counter(match[0] for match in pattern.finditer(text) if match[0] != "%%")
+
+
+def _broken_percent(text: str) -> str | None:
+    index = 0
+    while (index := text.find("%", index)) != -1:
+        match = _PERCENT.match(text, index)
+        if not match:
+            return text[index:index + 12]
+        index = match.end()
+    return None
+
+
+def _compare(source: Counter, translation: Counter) -> list[str]:
+    missing = sorted((source - translation).elements())
+    extra = sorted((translation - source).elements())
+    if len(missing) == 1 and len(extra) == 1:
+        return [f"placeholder {missing[0]} was renamed to {extra[0]}; keep {missing[0]} exactly"]
+    problems = [f"placeholder {name} is missing; keep it exactly as in the source"
+                for name in missing]
+    problems += [f"placeholder {name} is not in the source; remove it" for name in extra]
+    return problems
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes: East Asian wide characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def as_input_error(report: CatalogReport) -> InputError:
+    """A build-time error for a catalog that fails its checks."""
+    first = report.errors[0]
+    more = f" (and {len(report.errors) - 1} more)" if len(report.errors) > 1 else ""
+    return InputError(f"the {report.locale} catalog has errors and is not used: {first.message}"
+                      f"{more}; see `ims-brochure i18n check {report.locale}`", first.where)
