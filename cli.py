@@ -18,7 +18,35 @@ Each PDF is written to OUT/<clinic>/<brochure>-<locale>-<profile>.pdf and record
 OUT/manifest.json. Cells that fail are named in the summary; the others are still built.
 """
 
-EXTRACT_HELP = "Rebuild locales/brochures.pot from brochures/*.yaml and templates/."
+EXTRACT_HELP = """Rebuild locales/brochures.pot from brochures/*.yaml and templates/.
+
+The file is left untouched when no message changed, so git shows no churn."""
+
+INIT_HELP = """Start a catalog for a new LOCALE (Babel's form: es, fr_CA, zh_Hant).
+
+Creates locales/LOCALE/LC_MESSAGES/brochures.po from the template; the locale then belongs to
+the project and clinics can list it."""
+
+UPDATE_HELP = """Merge brochures.pot into the catalogs (all, or the LOCALES given).
+
+A message whose English changed keeps its translation, marked fuzzy, with the old English
+shown as #| msgid so the translator sees what changed. Removed messages become obsolete (#~)."""
+
+COMPILE_HELP = """Compile catalogs to .mo (only those whose content changed).
+
+A catalog that fails `i18n check` is not compiled and the build will not use it."""
+
+CHECK_HELP = """Check catalogs for everything that would print wrong.
+
+Placeholders renamed, dropped, added or broken; markup the source does not have; duplicate
+messages; unterminated strings; wrong charset or a byte-order mark; a Plural-Forms header
+that does not fit the language; a header marked fuzzy. Errors exit 1; warnings (such as a
+heading much longer than its source) exit 0."""
+
+STATS_HELP = "How complete each catalog is: translated, fuzzy, untranslated, last translator."
+
+PSEUDO_HELP = """Write the pseudo-locales en_XA (accented, 40% longer, bracketed) and ar_XB
+(English forced right to left) for looking at layouts before translations exist."""
 
 
 class Context:
@@ -48,31 +76,33 @@ def commands(ctx: click.Context, project: Path) -> None:
               help="Only this brochure.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Output folder [default: PROJECT/out].")
-@click.option("--strict", is_flag=True,
-              help="Fail cells whose translation is incomplete instead of printing English.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Build cells whose translation is incomplete: English fills the gaps and "
+                   "every page is marked DRAFT TRANSLATION.")
 @click.pass_obj
-def build(obj: Context, clinics, locales, brochures, out_dir, strict) -> None:
+def build(obj: Context, clinics, locales, brochures, out_dir, allow_incomplete) -> None:
     from brochurekit.build import Selection
     from brochurekit.build import build as run_build
-    from brochurekit.errors import BrochureError
     from brochurekit.project import load_project
 
-    try:
-        project = load_project(obj.project)
-        out = out_dir if out_dir is not None else project.root / "out"
+    project = _call(load_project, obj.project)
+    out = out_dir if out_dir is not None else project.root / "out"
 
-        def report(job, outcome):
-            mark = "ok  " if hasattr(outcome, "sha256") else "FAIL"
-            click.echo(f"{mark} {job.name} ({job.profile})")
+    def report(job, outcome):
+        built = hasattr(outcome, "sha256")
+        note = f", body type fitted to {outcome.fit:.0%}" if built and outcome.fit < 1 else ""
+        click.echo(f"{'ok  ' if built else 'FAIL'} {job.name} ({job.profile}{note})")
 
-        result = run_build(project, out, Selection(clinics, locales, brochures), strict=strict,
-                           on_cell=report)
-    except BrochureError as error:
-        _fail(error)
+    result = _call(lambda: run_build(project, out, Selection(clinics, locales, brochures),
+                                     allow_incomplete=allow_incomplete, on_cell=report))
     click.echo(f"\n{len(result.outputs)} built, {len(result.failures)} failed -> {result.out_dir}")
+    if result.completeness:
+        click.echo("catalogs: " + ", ".join(
+            f"{locale} {100 * done / total:.0f}% ({done}/{total})" if total else f"{locale} -"
+            for locale, (done, total) in result.completeness.items()))
     for locale, count in sorted(result.untranslated.items()):
-        if count:
-            click.echo(f"  {locale}: {count} message(s) printed in English (not yet translated)")
+        if count and allow_incomplete:
+            click.echo(f"  {locale}: {count} message(s) printed in English, marked DRAFT")
     for failure in result.failures:
         click.echo(f"  failed: {failure.message}", err=True)
     sys.exit(0 if result.ok else 1)
@@ -87,13 +117,133 @@ def i18n() -> None:
 @click.pass_obj
 def extract(obj: Context) -> None:
     from brochurekit.catalogs import write_pot
+
+    path, changed = _call(write_pot, obj.project.resolve())
+    click.echo(f"{'updated' if changed else 'unchanged'}: {path}")
+
+
+@i18n.command(help=INIT_HELP)
+@click.argument("locale")
+@click.pass_obj
+def init(obj: Context, locale: str) -> None:
+    from brochurekit.catalogs import init_catalog
+
+    path = _call(init_catalog, obj.project.resolve(), locale)
+    click.echo(f"created {path}\nadd {locale} to the `locales` of the clinics that offer it")
+
+
+@i18n.command(help=UPDATE_HELP)
+@click.argument("locales", nargs=-1)
+@click.pass_obj
+def update(obj: Context, locales: tuple[str, ...]) -> None:
+    from brochurekit.catalogs import read_template, selected_locales, update_catalog
+
+    root = obj.project.resolve()
+    template = _call(read_template, root)
+    for locale in _call(selected_locales, root, locales):
+        result = _call(update_catalog, root, locale, template)
+        click.echo(f"{locale}: {result.added} new, {result.changed} changed (marked fuzzy), "
+                   f"{result.obsolete} obsolete")
+
+
+@i18n.command(name="compile", help=COMPILE_HELP)
+@click.argument("locales", nargs=-1)
+@click.pass_obj
+def compile_(obj: Context, locales: tuple[str, ...]) -> None:
+    from brochurekit.catalogs import check, compile_catalog, read_template, selected_locales
+
+    root = obj.project.resolve()
+    template = _call(read_template, root)
+    failed = False
+    for locale in _call(selected_locales, root, locales):
+        report = check(root, locale, template)
+        if report.errors:
+            failed = True
+            click.echo(f"{locale}: not compiled, {len(report.errors)} error(s); the build will "
+                       f"not use this catalog (see `ims-brochure i18n check {locale}`)", err=True)
+            continue
+        path, written = _call(compile_catalog, root, locale)
+        click.echo(f"{locale}: {'compiled' if written else 'up to date'} ({path.name})")
+    sys.exit(1 if failed else 0)
+
+
+@i18n.command(help=CHECK_HELP)
+@click.argument("locales", nargs=-1)
+@click.pass_obj
+def check(obj: Context, locales: tuple[str, ...]) -> None:
+    from brochurekit.catalogs import check as check_locale
+    from brochurekit.catalogs import read_template, selected_locales
+
+    root = obj.project.resolve()
+    template = _call(read_template, root)
+    errors = 0
+    for locale in _call(selected_locales, root, locales):
+        report = check_locale(root, locale, template)
+        for finding in report.findings:
+            click.echo(str(finding), err=finding.level == "error")
+        errors += len(report.errors)
+        pending = len(report.untranslated) + report.fuzzy
+        state = f"{len(report.errors)} error(s)" if report.errors else "ok"
+        extra = f", {pending} message(s) untranslated or fuzzy" if pending else ""
+        click.echo(f"{locale}: {state}{extra}")
+    sys.exit(1 if errors else 0)
+
+
+@i18n.command(help=STATS_HELP)
+@click.argument("locales", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+@click.option("--missing", is_flag=True, help="List untranslated and fuzzy messages.")
+@click.pass_obj
+def stats(obj: Context, locales: tuple[str, ...], as_json: bool, missing: bool) -> None:
+    import json
+
+    from brochurekit.catalogs import check as check_locale
+    from brochurekit.catalogs import read_template, selected_locales, source_report
+
+    root = obj.project.resolve()
+    template = _call(read_template, root)
+    reports = [check_locale(root, locale, template)
+               for locale in _call(selected_locales, root, tuple(set(locales) - {"en"}))
+               if not locales or locale in locales]
+    if not locales or "en" in locales:
+        reports.insert(0, source_report(template))
+    if as_json:
+        click.echo(json.dumps([{
+            "locale": r.locale, "translated": r.translated, "fuzzy": r.fuzzy,
+            "untranslated": r.total - r.translated - r.fuzzy, "total": r.total,
+            "percent": r.percent, "last_translator": r.last_translator,
+        } for r in reports], indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'locale':<9}{'translated':>11}{'fuzzy':>7}{'untranslated':>14}{'done':>8}"
+               "  last translator")
+    for r in reports:
+        click.echo(f"{r.locale:<9}{r.translated:>11}{r.fuzzy:>7}"
+                   f"{r.total - r.translated - r.fuzzy:>14}{r.percent:>7.1f}%  "
+                   f"{r.last_translator}")
+        if missing:
+            for label, entries in (("untranslated", r.untranslated), ("fuzzy", r.fuzzy_entries)):
+                for entry in entries:
+                    click.echo(f"  {r.path}:{entry.line}: {label}: {entry.msgid[:70]}")
+
+
+@i18n.command(help=PSEUDO_HELP)
+@click.pass_obj
+def pseudo(obj: Context) -> None:
+    from brochurekit.catalogs import write_pseudo_catalogs
+
+    for path in _call(write_pseudo_catalogs, obj.project.resolve()):
+        click.echo(f"wrote {path}")
+    click.echo("build them with: ims-brochure build --locale en_XA --locale ar_XB")
+
+
+def _call(function, *args):
+    """Run one engine function; a user error becomes a message and exit status 2."""
     from brochurekit.errors import BrochureError
 
     try:
-        path, changed = write_pot(obj.project.resolve())
+        return function(*args)
     except BrochureError as error:
         _fail(error)
-    click.echo(f"{'updated' if changed else 'unchanged'}: {path}")
 
 
 def main() -> None:

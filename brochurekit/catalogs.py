@@ -7,21 +7,28 @@ strings come from `{% trans %}` blocks through Jinja's own extractor.
 
 from __future__ import annotations
 
+import difflib
 import gettext
 import io
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.localedata import locale_identifiers
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import read_mo, write_mo
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
+from markupsafe import Markup, escape
 
+from .checks import CatalogReport, as_input_error, check_catalog
 from .content import Brochure, Message, load_brochure
 from .errors import InputError, Location
+from .pofile import read_po_file
+from .pseudo import PSEUDO_LOCALES, pseudo_translate
 
 SOURCE_LOCALE = "en"
 DOMAIN = "brochures"
@@ -55,16 +62,27 @@ def parse_locale(identifier: str) -> Locale:
     except (UnknownLocaleError, ValueError, TypeError):
         locale = None
     if locale is None or str(locale) != identifier:
-        hint = ""
         if locale is None and "-" in identifier:
             hint = f"; write it with an underscore, e.g. {identifier.replace('-', '_')!r}"
         elif locale is not None:
             hint = f"; did you mean {str(locale)!r}?"
+        else:
+            close = difflib.get_close_matches(identifier, locale_identifiers(), n=3, cutoff=0.7)
+            hint = (f"; did you mean {' or '.join(map(repr, close))}?" if close else
+                    "; use a language code with an optional script and territory, "
+                    "e.g. es, fr_CA, zh_Hant")
         raise ValueError(f"{identifier!r} is not a known locale{hint}")
     return locale
 
 
+def is_pseudo(identifier: str) -> bool:
+    return identifier in PSEUDO_LOCALES
+
+
 def locale_info(identifier: str) -> LocaleInfo:
+    if is_pseudo(identifier):
+        tag, direction, _base = PSEUDO_LOCALES[identifier]
+        return LocaleInfo(identifier, tag, direction, f"pseudo-locale {identifier}")
     locale = parse_locale(identifier)
     tag = "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
     return LocaleInfo(identifier, tag, locale.text_direction,
@@ -76,8 +94,8 @@ def project_locales(root: Path, errors: list[InputError]) -> tuple[str, ...]:
     found = [SOURCE_LOCALE]
     folder = root / "locales"
     for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
-        if not entry.is_dir():
-            continue
+        if not entry.is_dir() or is_pseudo(entry.name):
+            continue  # pseudo-locales are generated on demand, not project languages
         po = root / catalog_path(entry.name)
         if not po.is_file():
             errors.append(InputError(f"this folder has no LC_MESSAGES/{DOMAIN}.po; add the catalog "
@@ -132,7 +150,9 @@ def extract_catalog(root: Path) -> Catalog:
     for filename, lineno, message, comments, context in extract_from_dir(
             root, method_map, options_map, comment_tags=("Translators:",),
             strip_comment_tags=True):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+        # Template comments keep their line breaks as runs of spaces; a note is one sentence.
+        notes = [" ".join(comment.split()) for comment in comments]
+        catalog.add(message, None, [(filename, lineno)], auto_comments=notes, context=context)
     return catalog
 
 
@@ -159,7 +179,7 @@ def _message_table(catalog: Catalog):
 
 # --- compilation and lookup -------------------------------------------------------------------
 
-def compile_catalog(root: Path, locale: str) -> Path:
+def compile_catalog(root: Path, locale: str) -> tuple[Path, bool]:
     """Compile the locale's .po to .mo; the .mo is rewritten only when its content changes.
 
     Compiling is cheap, and comparing content rather than timestamps means a copied project
@@ -177,9 +197,10 @@ def compile_catalog(root: Path, locale: str) -> Path:
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     compiled = buffer.getvalue()
-    if not mo_path.is_file() or mo_path.read_bytes() != compiled:
+    stale = not mo_path.is_file() or mo_path.read_bytes() != compiled
+    if stale:
         _atomic_write(mo_path, compiled)
-    return mo_path
+    return mo_path, stale
 
 
 @dataclass
@@ -192,7 +213,8 @@ class Translations:
     # Which msgstr[n] a count takes; replaced by the catalog's Plural-Forms expression.
     plural_index: Callable[[int], int] = lambda count: int(count != 1)
 
-    def _lookup(self, context: str | None, message: str) -> str:
+    def lookup(self, context: str | None, message: str) -> str:
+        """The translation as plain text (English when missing, which is recorded)."""
         if self.locale == SOURCE_LOCALE:
             return message
         found = self.table.get((context, message))
@@ -205,50 +227,57 @@ class Translations:
         """The same catalog with an empty record of fallbacks, to count one cell's."""
         return Translations(self.locale, self.table, set(), self.plural_index)
 
-    def gettext(self, message: str) -> str:
-        return self._lookup(None, message)
+    # Template strings ({% trans %}) come back escaped: Jinja's newstyle gettext marks what it
+    # gets as safe markup, and a translation must never be able to add HTML to a brochure.
+    def gettext(self, message: str) -> Markup:
+        return escape(self.lookup(None, message))
 
-    def pgettext(self, context: str, message: str) -> str:
-        return self._lookup(context, message)
+    def pgettext(self, context: str, message: str) -> Markup:
+        return escape(self.lookup(context, message))
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return self.npgettext(None, singular, plural, count)
 
-    def npgettext(self, context: str | None, singular: str, plural: str, count: int) -> str:
+    def npgettext(self, context: str | None, singular: str, plural: str, count: int) -> Markup:
         if self.locale != SOURCE_LOCALE:
             found = self.table.get((context, singular))
             if isinstance(found, tuple) and all(found):
-                return found[min(self.plural_index(count), len(found) - 1)]
+                return escape(found[min(self.plural_index(count), len(found) - 1)])
             self.missing.add((context, singular))
-        return singular if count == 1 else plural
+        return escape(singular if count == 1 else plural)
 
 
 def load_translations(root: Path, locale: str) -> Translations:
+    """Lookups for a locale. A catalog that fails its checks is refused, never half-used."""
     if locale == SOURCE_LOCALE:
         return Translations(locale, {})
-    mo_path = compile_catalog(root, locale)
-    with mo_path.open("rb") as handle:
-        catalog = read_mo(handle)
-    table = {}
-    for message in catalog:
-        if not message.id:
-            continue
-        key = message.id[0] if isinstance(message.id, tuple) else message.id
-        # Babel's read_mo leaves msgctxt as bytes while msgid is text.
-        context = message.context
-        if isinstance(context, bytes):
-            context = context.decode(catalog.charset or "utf-8")
-        table[(context, key)] = message.string
+    template = read_template(root)
+    if is_pseudo(locale):
+        return Translations(locale, {(m.context, m.id): pseudo_translate(locale, m.id)
+                                     for m in template if m.id and isinstance(m.id, str)})
+    po = read_po_file(root / catalog_path(locale), catalog_path(locale))
+    report = check_catalog(root, locale, catalog_path(locale), template_keys(template), po)
+    if report.errors:
+        raise as_input_error(report)
+    compile_catalog(root, locale)  # keeps the .mo current for other gettext tools
+    table: dict = {}
+    for entry in po.messages:
+        if entry.fuzzy or not entry.translated:
+            continue  # fuzzy and empty entries fall back to English (and are counted)
+        table[(entry.context, entry.msgid)] = entry.msgstr if entry.msgid_plural \
+            else entry.msgstr[0]
     translations = Translations(locale, table)
     # The catalog's own Plural-Forms expression picks msgstr[n], as gettext does.
-    translations.plural_index = gettext.c2py(catalog.plural_expr)
+    plural = re.search(r"plural\s*=\s*([^;]+)", po.header_fields().get("Plural-Forms", ""))
+    if plural:
+        translations.plural_index = gettext.c2py(plural[1])
     return translations
 
 
 def translate(brochure: Brochure, translations: Translations) -> Brochure:
     """The brochure with every message in the catalog's language (English where missing)."""
     def change(message: Message) -> Message:
-        return Message(message.key, translations.pgettext(message.key, message.text),
+        return Message(message.key, translations.lookup(message.key, message.text),
                        message.line, message.note)
     return brochure.map_messages(change)
 
@@ -258,3 +287,177 @@ def _atomic_write(target: Path, data: bytes) -> None:
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_bytes(data)
     temporary.replace(target)
+
+
+# --- translator commands ----------------------------------------------------------------------
+
+def read_template(root: Path) -> Catalog:
+    path = root / POT_PATH
+    if not path.is_file():
+        raise InputError("there is no message template yet; run `ims-brochure i18n extract`",
+                         Location(POT_PATH))
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def template_keys(template: Catalog) -> set[tuple[str | None, str]]:
+    return {(m.context, m.id) for m in template if m.id and isinstance(m.id, str)}
+
+
+def catalog_locales(root: Path) -> tuple[str, ...]:
+    """Locales that have a catalog (every project locale except the English source)."""
+    errors: list[InputError] = []
+    locales = tuple(locale for locale in project_locales(root, errors) if locale != SOURCE_LOCALE)
+    if errors:
+        raise errors[0]
+    return locales
+
+
+def selected_locales(root: Path, wanted: tuple[str, ...]) -> tuple[str, ...]:
+    known = catalog_locales(root)
+    for locale in wanted:
+        if locale not in known:
+            close = difflib.get_close_matches(locale, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "catalogs: " + ", ".join(known)
+            raise InputError(f"there is no catalog for {locale!r}; {hint} "
+                             f"(start one with `ims-brochure i18n init {locale}`)")
+    return wanted or known
+
+
+def check(root: Path, locale: str, template: Catalog | None = None) -> CatalogReport:
+    template = template if template is not None else read_template(root)
+    return check_catalog(root, locale, catalog_path(locale), template_keys(template))
+
+
+def source_report(template: Catalog) -> CatalogReport:
+    """The English source as a row of the stats: complete by definition."""
+    total = len(template_keys(template))
+    return CatalogReport(SOURCE_LOCALE, POT_PATH, (), total, total, 0, (), (), "source text")
+
+
+def init_catalog(root: Path, identifier: str) -> Path:
+    """Start locales/<locale>/LC_MESSAGES/brochures.po from the template."""
+    if is_pseudo(identifier):
+        raise InputError(f"{identifier} is a pseudo-locale; it is generated, see "
+                         "`ims-brochure i18n pseudo`")
+    try:
+        locale = parse_locale(identifier)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    path = root / catalog_path(identifier)
+    if path.exists():
+        raise InputError("a catalog for this locale already exists; use "
+                         f"`ims-brochure i18n update {identifier}`",
+                         Location(catalog_path(identifier)))
+    template = read_template(root)
+    catalog = Catalog(locale=identifier, domain=DOMAIN, project="IMS brochures", version="1",
+                      fuzzy=False, charset="utf-8")
+    catalog.header_comment = (f"# {locale.english_name} translation of the IMS patient brochures."
+                              "\n# Translate the msgstr lines; see README.md, For translators.")
+    catalog.msgid_bugs_address = ""
+    catalog.creation_date = template.creation_date
+    for message in template:
+        if message.id:
+            catalog.add(message.id, "", locations=list(message.locations),
+                        auto_comments=list(message.auto_comments), context=message.context)
+    _write_catalog(path, catalog)
+    return path
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    locale: str
+    added: int
+    changed: int
+    obsolete: int
+
+
+def update_catalog(root: Path, locale: str, template: Catalog) -> UpdateResult:
+    """Merge the template into a catalog, matching messages by their key path (msgctxt).
+
+    A message whose source text changed keeps its translation, marked fuzzy, with the old
+    source as its previous msgid (#|) so the translator sees what changed. Messages no longer in
+    the template become obsolete (#~), never deleted.
+    """
+    path = root / catalog_path(locale)
+    strict = read_po_file(path, catalog_path(locale))
+    if strict.errors:
+        raise InputError(f"the catalog cannot be read: {strict.errors[0].message}; fix it "
+                         "first (see `ims-brochure i18n check`)", strict.errors[0].where)
+    with path.open("rb") as handle:
+        old = read_po(handle, locale=locale)
+    exact = {(m.context, m.id): m for m in old if m.id}
+    by_context = {m.context: m for m in old if m.id and m.context}
+    used: set[tuple] = set()
+    merged = Catalog(locale=locale, domain=DOMAIN, fuzzy=old.fuzzy, charset="utf-8")
+    merged.header_comment = old.header_comment
+    merged.mime_headers = old.mime_headers
+    merged.creation_date = template.creation_date
+    added = changed = 0
+    for message in template:
+        if not message.id:
+            continue
+        key = (message.context, message.id)
+        previous, string, flags, previous_id = exact.get(key), "", set(), ()
+        if previous is not None:
+            used.add(key)
+            string, flags = previous.string, set(previous.flags)
+            previous_id = previous.previous_id if previous.fuzzy else ()
+        else:
+            previous = by_context.get(message.context) if message.context else None
+            if previous is None and not message.context:
+                previous = _closest_plain(message.id, old, used)
+            if previous is not None and (previous.context, previous.id) not in used:
+                used.add((previous.context, previous.id))
+                string, previous_id = previous.string, previous.id
+                flags = {"fuzzy"} if previous.string else set()
+                changed += 1
+            else:
+                added += 1
+        merged.add(message.id, string, locations=list(message.locations), flags=flags,
+                   auto_comments=list(message.auto_comments),
+                   user_comments=list(previous.user_comments) if previous is not None else [],
+                   previous_id=previous_id, context=message.context)
+    obsolete = 0
+    for key, message in exact.items():
+        if key not in used and message.string:
+            merged.obsolete[message.id if not message.context else (message.id, message.context)
+                            ] = message
+            obsolete += 1
+    for key, message in old.obsolete.items():
+        merged.obsolete.setdefault(key, message)
+    _write_catalog(path, merged)
+    return UpdateResult(locale, added, changed, obsolete)
+
+
+def _closest_plain(text: str, old: Catalog, used: set) -> object | None:
+    """For template strings without a key path: the old message most like the new one."""
+    candidates = {m.id: m for m in old if m.id and not m.context and isinstance(m.id, str)
+                  and (None, m.id) not in used}
+    close = difflib.get_close_matches(text, list(candidates), n=1, cutoff=0.6)
+    return candidates[close[0]] if close else None
+
+
+def write_pseudo_catalogs(root: Path) -> list[Path]:
+    """Write en_XA and ar_XB catalogs for inspection; builds regenerate them in memory."""
+    template = read_template(root)
+    paths = []
+    for locale in PSEUDO_LOCALES:
+        catalog = Catalog(locale=PSEUDO_LOCALES[locale][2], domain=DOMAIN, fuzzy=False,
+                          charset="utf-8")
+        catalog.header_comment = f"# Pseudo-locale {locale}, generated from brochures.pot."
+        catalog.creation_date = template.creation_date
+        for message in template:
+            if message.id and isinstance(message.id, str):
+                catalog.add(message.id, pseudo_translate(locale, message.id),
+                            locations=list(message.locations), context=message.context)
+        path = root / catalog_path(locale)
+        _write_catalog(path, catalog)
+        paths.append(path)
+    return paths
+
+
+def _write_catalog(path: Path, catalog: Catalog) -> None:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, include_previous=True)
+    _atomic_write(path, buffer.getvalue())
