@@ -12,16 +12,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogs import SOURCE_LOCALE, Translations, load_translations, locale_info, translate
+from .catalogs import (
+    SOURCE_LOCALE,
+    Translations,
+    catalog_path,
+    check,
+    is_pseudo,
+    load_translations,
+    locale_info,
+    read_template,
+    translate,
+)
 from .errors import BrochureError, InputError, Location, RenderError
 from .layouts import LAYOUTS, PAPERS
 from .project import Project
+from .pseudo import PSEUDO_LOCALES
 from .render import Job, jinja_environment, render_html
 
 PROFILES = ("print",)
 MANIFEST = "manifest.json"
 # A panel may end this close below its floor before it counts as spilled (rounding of layout).
 OVERFLOW_TOLERANCE_MM = 0.3
+# Body type sizes tried, as a fraction of the design size, before a cell fails for overflow.
+FIT_STEPS = (1.0, 0.97, 0.94, 0.91, 0.88, 0.85)
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ class Output:
     pages: int
     sha256: str
     untranslated: int
+    fit: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class BuildResult:
     outputs: list[Output] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     untranslated: dict[str, int] = field(default_factory=dict)
+    # locale -> (finished messages, messages in the template), for every catalog in the run
+    completeness: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -67,7 +83,7 @@ def plan_jobs(project: Project, selection: Selection, profiles: Iterable[str] = 
     """Every selected cell; unknown names in the selection are errors with suggestions."""
     errors = [
         *_unknown("clinic", selection.clinics, project.clinics),
-        *_unknown("locale", selection.locales, project.locales),
+        *_unknown("locale", selection.locales, (*project.locales, *PSEUDO_LOCALES)),
         *_unknown("brochure", selection.brochures, project.brochures),
     ]
     if errors:
@@ -76,7 +92,9 @@ def plan_jobs(project: Project, selection: Selection, profiles: Iterable[str] = 
     for slug, clinic in sorted(project.clinics.items()):
         if selection.clinics and slug not in selection.clinics:
             continue
-        for locale in clinic.locales:
+        # Pseudo-locales are for checking layouts: asked for by name, they apply to every clinic.
+        pseudo = tuple(locale for locale in selection.locales if is_pseudo(locale))
+        for locale in (*clinic.locales, *pseudo):
             if selection.locales and locale not in selection.locales:
                 continue
             for brochure_id, brochure in sorted(project.brochures.items()):
@@ -106,9 +124,13 @@ def output_path(job: Job) -> Path:
 
 
 def build(project: Project, out_dir: Path, selection: Selection = Selection(), *,
-          strict: bool = False, on_cell: Callable[[Job, Output | Failure], None] | None = None
-          ) -> BuildResult:
-    """Build the selected cells; a failing cell is reported and the others still build."""
+          allow_incomplete: bool = False,
+          on_cell: Callable[[Job, Output | Failure], None] | None = None) -> BuildResult:
+    """Build the selected cells; a failing cell is reported and the others still build.
+
+    A cell whose brochure uses untranslated or fuzzy messages fails, unless `allow_incomplete`:
+    then English fills the gaps and every page carries a DRAFT TRANSLATION mark.
+    """
     from .pdf import Renderer, panel_fits  # WeasyPrint loads slowly; only building needs it
 
     jobs = plan_jobs(project, selection)
@@ -135,8 +157,8 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
             if isinstance(catalog, BrochureError):
                 raise catalog
             translations = catalog.fresh()
-            outcome = _build_cell(job, project, out_dir, renderer, environment, translations,
-                                  strict, panel_fits)
+            outcome = _build_cell(job, out_dir, renderer, environment, translations,
+                                  allow_incomplete, panel_fits)
             untranslated.setdefault(job.locale, set()).update(translations.missing)
         except BrochureError as error:
             outcome = Failure(job.name, str(error))
@@ -151,41 +173,56 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
             on_cell(job, outcome)
     result.untranslated = {locale: len(missing) for locale, missing in untranslated.items()
                            if locale != SOURCE_LOCALE}
+    template = read_template(project.root) if catalogs else None
+    for locale in sorted(catalogs):
+        if locale != SOURCE_LOCALE and not is_pseudo(locale):
+            report = check(project.root, locale, template)
+            result.completeness[locale] = (report.translated, report.total)
     _update_manifest(out_dir, result.outputs)
     return result
 
 
-def _build_cell(job, project, out_dir, renderer, environment, translations, strict, panel_fits
-                ) -> Output:
+def _build_cell(job, out_dir, renderer, environment, translations, allow_incomplete,
+                panel_fits) -> Output:
     layout = LAYOUTS[job.brochure.layout]
     localized = translate(job.brochure, translations)
-    rendered = render_html(environment, job, localized, translations, locale_info(job.locale))
-    if strict and translations.missing:
-        raise RenderError(
-            f"{job.name}: {len(translations.missing)} message(s) have no finished translation in "
-            f"locales/{job.locale}/LC_MESSAGES/brochures.po (untranslated or fuzzy); "
-            "translate them, or build without --strict to print English in their place")
-    document = renderer.layout(job.name, rendered.html, ["base.css", layout.stylesheet],
-                               rendered.theme_css)
+    info = locale_info(job.locale)
+    rendered = render_html(environment, job, localized, translations, info)
+    if translations.missing:
+        if not allow_incomplete:
+            raise RenderError(
+                f"{job.name}: {len(translations.missing)} message(s) of this brochure are "
+                f"untranslated or fuzzy in {catalog_path(job.locale)}; list them with "
+                f"`ims-brochure i18n stats {job.locale} --missing`, or build with "
+                "--allow-incomplete to print a marked draft")
+        rendered = render_html(environment, job, localized, translations, info, draft=True)
+    # Long translations are fitted before they fail: the body type steps down as a whole (every
+    # panel keeps one size) to a floor below which print stops being comfortable to read.
+    for fit in FIT_STEPS:
+        theme_css = rendered.theme.css(fit)
+        document = renderer.layout(job.name, rendered.html, ["base.css", layout.stylesheet],
+                                   theme_css)
+        spilled = [f for f in panel_fits(document) if f.overflow_mm > OVERFLOW_TOLERANCE_MM]
+        if not spilled and len(document.pages) == layout.pages:
+            break
     if len(document.pages) != layout.pages:
         raise RenderError(f"{job.name}: the {layout.name} has {len(document.pages)} pages "
                           f"instead of {layout.pages}; text spilled past the last panel")
-    spilled = [fit for fit in panel_fits(document) if fit.overflow_mm > OVERFLOW_TOLERANCE_MM]
     if spilled:
-        raise RenderError(f"{job.name}: text does not fit: " + "; ".join(
+        raise RenderError(f"{job.name}: text does not fit, even with the type reduced to "
+                          f"{FIT_STEPS[-1]:.0%}: " + "; ".join(
             f"panel {fit.name} (page {fit.page}) " + (
                 "runs off the page" if math.isinf(fit.overflow_mm)
                 else f"runs {fit.overflow_mm:.1f} mm too long")
             for fit in spilled) + "; shorten the text of that panel")
-    identifier = hashlib.sha256(
-        (rendered.html + rendered.theme_css).encode()).hexdigest()[:32].encode()
+    identifier = hashlib.sha256((rendered.html + theme_css).encode()).hexdigest()[:32].encode()
     bleed = PAPERS[job.clinic.paper].bleed_mm if job.profile == "print" else 0.0
     data = renderer.write(job.name, document, bleed, identifier)
     relative = output_path(job)
     publish(out_dir / relative, data)
     return Output(job.clinic.slug, job.locale, job.brochure.id, layout.name, job.profile,
                   relative.as_posix(), len(document.pages), hashlib.sha256(data).hexdigest(),
-                  len(translations.missing))
+                  len(translations.missing), fit)
 
 
 def publish(target: Path, data: bytes) -> None:
@@ -225,7 +262,8 @@ def _update_manifest(out_dir: Path, outputs: list[Output]) -> None:
         except (ValueError, KeyError, TypeError):
             entries = {}  # A damaged manifest is rebuilt from this run's outputs.
     for output in outputs:
-        entry = {key: value for key, value in output.__dict__.items() if key != "untranslated"}
+        entry = {key: value for key, value in output.__dict__.items()
+                 if key not in ("untranslated", "fit")}
         entries[_cell_key(entry)] = entry
     ordered = [entries[key] for key in sorted(entries)]
     publish(path, (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode())

@@ -164,7 +164,12 @@ def _set_bleed_boxes(pdf: pydyf.PDF, bleed_mm: float) -> None:
 
 
 def _refuse_embedded_files(job_name: str, pdf: pydyf.PDF) -> None:
+    """No file may travel inside a brochure: neither document nor page attachments."""
     names = pdf.catalog.get("Names")
-    if names is not None and "EmbeddedFiles" in names:
+    attached = names is not None and "EmbeddedFiles" in names
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Subtype") == "/FileAttachment":
+            attached = True
+    if attached:
         raise RenderError(f"{job_name}: the document tries to embed a file; attachments are "
                           "not allowed in brochures")

@@ -14,6 +14,7 @@ from jinja2 import (
     TemplateSyntaxError,
     UndefinedError,
 )
+from markupsafe import Markup
 
 from .catalogs import LocaleInfo, Translations
 from .clinics import Clinic, Color
@@ -39,9 +40,22 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Theme:
+    """The validated values a job's CSS is made of; `css(fit)` scales the body type."""
+
+    clinic: Clinic
+    paper: Paper
+    profile: str
+    sheet_height_mm: float
+
+    def css(self, fit: float = 1.0) -> str:
+        return theme_css(self.clinic, self.paper, self.profile, self.sheet_height_mm, fit)
+
+
+@dataclass(frozen=True)
 class RenderedHtml:
     html: str
-    theme_css: str
+    theme: Theme
 
 
 def jinja_environment(templates: Path) -> Environment:
@@ -55,7 +69,17 @@ def jinja_environment(templates: Path) -> Environment:
     )
     environment.policies["ext.i18n.trimmed"] = True
     environment.filters["display_url"] = display_url
+    environment.filters["phone"] = inline_phone
     return environment
+
+
+def inline_phone(number: str) -> Markup:
+    """A phone number inside a sentence: never wrapped, and in its own order in any script.
+
+    Unicode isolates (LRI ... PDI) keep "+1 604-555-0142" left to right inside Arabic or
+    Persian text; WeasyPrint 70 has no `unicode-bidi`, but Pango applies the isolates.
+    """
+    return Markup('<span class="phone">\u2066{}\u2069</span>').format(number)
 
 
 def display_url(url: str) -> str:
@@ -65,7 +89,8 @@ def display_url(url: str) -> str:
 
 
 def render_html(environment: Environment, job: Job, localized: Brochure,
-                translations: Translations, locale: LocaleInfo) -> RenderedHtml:
+                translations: Translations, locale: LocaleInfo, *, draft: bool = False
+                ) -> RenderedHtml:
     layout = LAYOUTS[localized.layout]
     paper = PAPERS[job.clinic.paper]
     environment.install_gettext_callables(
@@ -80,6 +105,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             locale=locale,
             sheets=sheets,
             profile=job.profile,
+            draft=draft,
             clinic_logo_url=job.clinic.branding.logo.as_uri(),
         )
     except TemplateSyntaxError as exc:
@@ -92,7 +118,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
     except TemplateError as exc:
         raise RenderError(f"template error: {exc}", _template_location(exc, layout.template)
                           ) from None
-    return RenderedHtml(html, theme_css(job.clinic, paper, job.profile, sheets[0].height_mm))
+    return RenderedHtml(html, Theme(job.clinic, paper, job.profile, sheets[0].height_mm))
 
 
 def _template_location(exc: Exception, template: str) -> Location:
@@ -106,7 +132,8 @@ def _template_location(exc: Exception, template: str) -> Location:
     return found
 
 
-def theme_css(clinic: Clinic, paper: Paper, profile: str, sheet_height_mm: float) -> str:
+def theme_css(clinic: Clinic, paper: Paper, profile: str, sheet_height_mm: float,
+              fit: float = 1.0) -> str:
     """Per-job CSS built only from validated numbers and parsed colours, never raw text."""
     branding = clinic.branding
     width, height = paper.height_mm, paper.width_mm
@@ -128,6 +155,7 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, sheet_height_mm: float
         "  --ink: #1d232a;",
         f"  --bleed: {bleed}mm;",
         f"  --sheet-height: {sheet_height_mm}mm;",
+        f"  --fit: {fit};",
         "}",
     ))
 
