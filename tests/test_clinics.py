@@ -75,7 +75,8 @@ def test_unknown_key_gets_a_suggestion(project):
 
 
 def test_unknown_locale_is_refused_against_the_project_list(project):
-    message = problems_after_edit(project, "locales: [en, zh_Hans, ar]", "locales: [en, fr-FR]")
+    message = problems_after_edit(project, "locales: [en, zh_Hans, zh_Hant, pa, ar, fa]",
+                                  "locales: [en, fr-FR]")
     assert "'fr-FR' is not a locale of this project" in message
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from .conftest import run_cli
+from .conftest import REPO, run_cli
 
 ZH_PO = Path("locales/zh_Hans/LC_MESSAGES/brochures.po")
 
@@ -28,9 +28,9 @@ def test_overlong_translation_fails_only_its_cells_and_names_the_panel(project):
     set_translation(project, "ims-overview/sections/after/points/2", "很长的句子。" * 400)
     result = build(project, "--clinic", "cedar-grove")
     assert result.returncode == 1
-    assert "2 built, 1 failed" in result.stdout
-    assert "cedar-grove/zh_Hans/ims-overview: text does not fit: panel back (page 1)" \
-        in result.stderr
+    assert "5 built, 1 failed" in result.stdout
+    assert ("cedar-grove/zh_Hans/ims-overview: text does not fit, even with the type reduced "
+            "to 85%: panel back (page 1)") in result.stderr
     out = project / "out"
     assert not (out / "cedar-grove/ims-overview-zh_Hans-print.pdf").exists()
     assert (out / "cedar-grove/ims-overview-en-print.pdf").exists()
@@ -47,14 +47,22 @@ def test_failed_rebuild_keeps_the_earlier_pdf(project):
     assert pdf.read_bytes() == before
 
 
-def test_missing_translation_falls_back_to_english_and_is_counted(project):
+def test_missing_translation_fails_the_cell_unless_a_draft_is_allowed(project):
     set_translation(project, "ims-overview/sections/after/heading", "")
     result = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans")
-    assert result.returncode == 0
-    assert "zh_Hans: 1 message(s) printed in English" in result.stdout
-    strict = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans", "--strict")
-    assert strict.returncode == 1
-    assert "1 message(s) have no finished translation" in strict.stderr
+    assert result.returncode == 1
+    assert ("cedar-grove/zh_Hans/ims-overview: 1 message(s) of this brochure are untranslated "
+            "or fuzzy in locales/zh_Hans/LC_MESSAGES/brochures.po; list them with "
+            "`ims-brochure i18n stats zh_Hans --missing`") in result.stderr
+    assert not (project / "out/cedar-grove/ims-overview-zh_Hans-print.pdf").exists()
+    draft = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans", "--allow-incomplete")
+    assert draft.returncode == 0
+    assert "zh_Hans: 1 message(s) printed in English, marked DRAFT" in draft.stdout
+    pdf = project / "out/cedar-grove/ims-overview-zh_Hans-print.pdf"
+    from .pdftools import text
+    for page in (1, 2):
+        assert "DRAFT TRANSLATION" in text(pdf, page)
+    assert "After a session" in text(pdf, 1)
 
 
 def edit_template(project: Path, old: str, new: str) -> None:
@@ -103,12 +111,19 @@ def test_template_syntax_error_names_file_and_line(project):
     assert "templates/partials/cover.html:7: template syntax error" in result.stderr
 
 
-def test_autoescape_keeps_markup_in_text_as_text(project):
+def test_autoescape_keeps_special_characters_in_text_as_text(project):
+    set_translation(project, "ims-overview/tagline", "比较：5 < 6 & 7 > 3")
+    result = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans")
+    assert result.returncode == 0, result.stderr
+    from .pdftools import text
+    assert "5 < 6 & 7 > 3" in text(project / "out/cedar-grove/ims-overview-zh_Hans-print.pdf")
+
+
+def test_markup_in_a_translation_keeps_the_catalog_out(project):
     set_translation(project, "ims-overview/tagline", "<b>粗体</b>")
     result = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans")
-    assert result.returncode == 0
-    from .pdftools import text
-    assert "<b>粗体</b>" in text(project / "out/cedar-grove/ims-overview-zh_Hans-print.pdf")
+    assert result.returncode == 1
+    assert "the translation adds markup (<b>)" in result.stderr
 
 
 def test_project_errors_are_listed_together_without_traceback(project):
@@ -136,3 +151,35 @@ def test_unwritable_output_folder_is_a_clear_error(project):
     assert result.returncode == 2
     assert "cannot create the output folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_translation_cannot_add_markup_to_a_template_string():
+    from brochurekit.catalogs import Translations
+    from brochurekit.render import jinja_environment
+
+    environment = jinja_environment(REPO / "templates")
+    translations = Translations("fr_CA", {(None, "Phone"): '<a href="https://x.example">T</a>'})
+    environment.install_gettext_callables(translations.gettext, translations.ngettext,
+                                          newstyle=True)
+    html = environment.from_string("{% trans %}Phone{% endtrans %}").render()
+    assert html == "&lt;a href=&#34;https://x.example&#34;&gt;T&lt;/a&gt;"
+
+
+def test_bare_carriage_return_cannot_hide_markup_from_the_check(project):
+    po = project / ZH_PO
+    content = po.read_text(encoding="utf-8")
+    content = content.replace('msgstr "预约评估"',
+                              'msgstr "预约评估"\r# <a rel=attachment href=pyproject.toml>.</a> "')
+    po.write_text(content, encoding="utf-8")
+    result = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans")
+    assert result.returncode == 1
+    assert "the zh_Hans catalog has errors and is not used" in result.stderr
+    assert not list((project / "out").rglob("*.pdf"))
+
+
+def test_attachment_inside_the_project_is_refused(project):
+    edit_template(project, '<div class="cover">',
+                  '<div class="cover"><a rel="attachment" href="pyproject.toml">x</a>')
+    result = build(project, "--clinic", "cedar-grove", "--locale", "en")
+    assert result.returncode == 1
+    assert "attachments are not allowed" in result.stderr
