@@ -24,6 +24,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from markupsafe import Markup, escape
 
+from .budgets import budget_note, tri_fold_boxes
 from .checks import CatalogReport, as_input_error, check_catalog
 from .content import Brochure, Message, load_brochure
 from .errors import InputError, Location
@@ -124,9 +125,42 @@ def extract_brochure(fileobj, keywords, comment_tags, options):
     brochure = load_brochure(path, path, errors)
     if errors:
         raise InputError("cannot extract messages:\n" + "\n".join(f"  {e}" for e in errors))
+    boxes = tri_fold_boxes() if brochure.layout == "tri-fold" else {}
     for message in brochure.messages():
-        comments = [message.note] if message.note else []
-        yield message.line or 0, "pgettext", (message.key, message.text), comments
+        yield message.line or 0, "pgettext", (message.key, message.text), \
+            translator_notes(message, boxes)
+
+
+ROLES = {
+    "title": "Front-cover title.",
+    "subtitle": "Front-cover subtitle, under the title.",
+    "tagline": "Front-cover line saying what the treatment is for.",
+    "promise": "Short label in a rounded box on the front cover.",
+    "heading": "Heading of a section.",
+    "body": "Paragraph of a section.",
+    "points": "Bullet point.",
+    "items": "Item of a two-column list: a short fragment, no full stop.",
+    "closing": "Closing line of a section, printed in bold.",
+}
+# Names that stay as they are in every language.
+KEEP_AS_IS = ("GunnIMS", "Chan Gunn", "IMS")
+
+
+def translator_notes(message: Message, boxes: dict) -> list[str]:
+    """What a translator needs: what the text is, how long it may be, what to keep as is."""
+    parts = message.key.split("/")
+    role = next((part for part in reversed(parts) if part in ROLES), None)
+    notes = [ROLES[role]] if role else []
+    if role in boxes:
+        notes.append(budget_note(boxes[role]))
+    keep = [name for name in KEEP_AS_IS if name in message.text
+            and not any(name in longer and longer in message.text
+                        for longer in KEEP_AS_IS if longer != name)]
+    if keep:
+        notes.append("Do not translate: " + ", ".join(keep) + ".")
+    if message.note:
+        notes.append(message.note)
+    return notes
 
 
 def babel_mappings(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:

@@ -64,6 +64,8 @@ LAYOUTS = {
 
 # A roll fold tucks the flap inside the other two panels, so it is cut narrower than them.
 FLAP_INSET_MM = 2.0
+# Left and right padding of every panel (styles/tri-fold.css, .panel).
+PANEL_PADDING_MM = 8.5
 
 
 def tri_fold_sheets(paper: Paper, right_to_left: bool) -> tuple[Sheet, Sheet]:
