@@ -98,8 +98,9 @@ def build(obj: Context, clinics, locales, brochures, out_dir, allow_incomplete) 
     click.echo(f"\n{len(result.outputs)} built, {len(result.failures)} failed -> {result.out_dir}")
     if result.completeness:
         click.echo("catalogs: " + ", ".join(
-            f"{locale} {100 * done / total:.0f}% ({done}/{total})" if total else f"{locale} -"
-            for locale, (done, total) in result.completeness.items()))
+            f"{locale} refused ({errors} error(s))" if errors
+            else f"{locale} {100 * done / total:.0f}% ({done}/{total})"
+            for locale, (done, total, errors) in result.completeness.items()))
     for locale, count in sorted(result.untranslated.items()):
         if count and allow_incomplete:
             click.echo(f"  {locale}: {count} message(s) printed in English, marked DRAFT")

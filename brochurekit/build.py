@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +20,8 @@ from .catalogs import (
     read_template,
     translate,
 )
-from .errors import BrochureError, InputError, Location, RenderError
+from .errors import BrochureError, InputError, Location, RenderError, suggest
+from .files import write_atomic
 from .layouts import LAYOUTS, PAPERS
 from .project import Project
 from .pseudo import PSEUDO_LOCALES
@@ -63,8 +61,8 @@ class BuildResult:
     outputs: list[Output] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     untranslated: dict[str, int] = field(default_factory=dict)
-    # locale -> (finished messages, messages in the template), for every catalog in the run
-    completeness: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # locale -> (finished messages, messages in the template, errors), per catalog in the run
+    completeness: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -109,13 +107,8 @@ def plan_jobs(project: Project, selection: Selection, profiles: Iterable[str] = 
 
 def _unknown(kind: str, wanted: Iterable[str], known: Iterable[str]) -> list[str]:
     known = sorted(known)
-    problems = []
-    for name in wanted:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(known)
-            problems.append(f"unknown {kind} {name!r}; {hint}")
-    return problems
+    return [f"unknown {kind} {name!r}; {suggest(name, known, 'known')}"
+            for name in wanted if name not in known]
 
 
 def output_path(job: Job) -> Path:
@@ -146,40 +139,45 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
     catalogs: dict[str, Translations | BrochureError] = {}
     untranslated: dict[str, set] = {}
 
-    for job in jobs:
-        try:
-            if job.locale not in catalogs:
-                try:
-                    catalogs[job.locale] = load_translations(project.root, job.locale)
-                except BrochureError as error:
-                    catalogs[job.locale] = error
-            catalog = catalogs[job.locale]
-            if isinstance(catalog, BrochureError):
-                raise catalog
-            translations = catalog.fresh()
-            outcome = _build_cell(job, out_dir, renderer, environment, translations,
-                                  allow_incomplete, panel_fits)
-            untranslated.setdefault(job.locale, set()).update(translations.missing)
-        except BrochureError as error:
-            outcome = Failure(job.name, str(error))
-        except Exception as exc:  # A bug must not stop the other cells or show a traceback.
-            outcome = Failure(job.name, f"{job.name}: unexpected {type(exc).__name__}: {exc} "
-                                        "(this is a bug in the brochure tool; please report it)")
-        if isinstance(outcome, Output):
-            result.outputs.append(outcome)
-        else:
-            result.failures.append(outcome)
-        if on_cell:
-            on_cell(job, outcome)
+    try:
+        for job in jobs:
+            try:
+                translations = _catalog(catalogs, project.root, job.locale).fresh()
+                outcome = _build_cell(job, out_dir, renderer, environment, translations,
+                                      allow_incomplete, panel_fits)
+                untranslated.setdefault(job.locale, set()).update(translations.missing)
+            except BrochureError as error:
+                outcome = Failure(job.name, str(error))
+            except Exception as exc:  # A bug must not stop the other cells or show a traceback.
+                outcome = Failure(job.name, f"{job.name}: unexpected {type(exc).__name__}: "
+                                            f"{exc} (this is a bug in the brochure tool; please "
+                                            "report it)")
+            (result.outputs if isinstance(outcome, Output) else result.failures).append(outcome)
+            if on_cell:
+                on_cell(job, outcome)
+    finally:
+        # Written even when the run is interrupted, so it always lists what is on disk.
+        _update_manifest(out_dir, result.outputs)
     result.untranslated = {locale: len(missing) for locale, missing in untranslated.items()
                            if locale != SOURCE_LOCALE}
     template = read_template(project.root) if catalogs else None
     for locale in sorted(catalogs):
         if locale != SOURCE_LOCALE and not is_pseudo(locale):
             report = check(project.root, locale, template)
-            result.completeness[locale] = (report.translated, report.total)
-    _update_manifest(out_dir, result.outputs)
+            result.completeness[locale] = (report.translated, report.total, len(report.errors))
     return result
+
+
+def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
+    """A locale's translations, loaded once per build; a refused catalog fails every cell."""
+    if locale not in catalogs:
+        try:
+            catalogs[locale] = load_translations(root, locale)
+        except BrochureError as error:
+            catalogs[locale] = error
+    if isinstance(catalogs[locale], BrochureError):
+        raise catalogs[locale]
+    return catalogs[locale]
 
 
 def _build_cell(job, out_dir, renderer, environment, translations, allow_incomplete,
@@ -219,35 +217,10 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
     bleed = PAPERS[job.clinic.paper].bleed_mm if job.profile == "print" else 0.0
     data = renderer.write(job.name, document, bleed, identifier)
     relative = output_path(job)
-    publish(out_dir / relative, data)
+    write_atomic(out_dir / relative, data)
     return Output(job.clinic.slug, job.locale, job.brochure.id, layout.name, job.profile,
                   relative.as_posix(), len(document.pages), hashlib.sha256(data).hexdigest(),
                   len(translations.missing), fit)
-
-
-def publish(target: Path, data: bytes) -> None:
-    """Write beside the target and rename, so no reader ever sees a half-written file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                         dir=target.parent)
-    try:
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise RenderError(f"cannot write the file: {exc.strerror}", Location(target)) from None
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def _update_manifest(out_dir: Path, outputs: list[Output]) -> None:
@@ -256,17 +229,21 @@ def _update_manifest(out_dir: Path, outputs: list[Output]) -> None:
     entries: dict[tuple, dict] = {}
     if path.is_file():
         try:
-            for entry in json.loads(path.read_text(encoding="utf-8")):
-                if (out_dir / entry["path"]).is_file():
-                    entries[_cell_key(entry)] = entry
-        except (ValueError, KeyError, TypeError):
-            entries = {}  # A damaged manifest is rebuilt from this run's outputs.
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = []  # A damaged manifest is rebuilt from this run's outputs.
+        for entry in old if isinstance(old, list) else []:
+            # Keep only well-formed entries whose PDF is still there.
+            if (isinstance(entry, dict) and all(isinstance(entry.get(key), str) for key in
+                                                ("clinic", "locale", "brochure", "profile", "path"))
+                    and (out_dir / entry["path"]).is_file()):
+                entries[_cell_key(entry)] = entry
     for output in outputs:
         entry = {key: value for key, value in output.__dict__.items()
                  if key not in ("untranslated", "fit")}
         entries[_cell_key(entry)] = entry
     ordered = [entries[key] for key in sorted(entries)]
-    publish(path, (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode())
+    write_atomic(path, (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode())
 
 
 def _cell_key(entry: dict) -> tuple:

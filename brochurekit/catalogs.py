@@ -22,12 +22,14 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
+from jinja2 import TemplateSyntaxError
 from markupsafe import Markup, escape
 
 from .budgets import budget_note, tri_fold_boxes
 from .checks import CatalogReport, as_input_error, check_catalog
 from .content import Brochure, Message, load_brochure
-from .errors import InputError, Location
+from .errors import InputError, Location, suggest
+from .files import write_atomic
 from .pofile import read_po_file
 from .pseudo import PSEUDO_LOCALES, pseudo_translate
 
@@ -97,6 +99,10 @@ def project_locales(root: Path, errors: list[InputError]) -> tuple[str, ...]:
     for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
         if not entry.is_dir() or is_pseudo(entry.name):
             continue  # pseudo-locales are generated on demand, not project languages
+        if entry.name == SOURCE_LOCALE:
+            errors.append(InputError("English is the source language and needs no catalog; "
+                                     "remove this folder", Location(entry.relative_to(root))))
+            continue
         po = root / catalog_path(entry.name)
         if not po.is_file():
             errors.append(InputError(f"this folder has no LC_MESSAGES/{DOMAIN}.po; add the catalog "
@@ -165,9 +171,15 @@ def translator_notes(message: Message, boxes: dict) -> list[str]:
 
 def babel_mappings(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
     """The [[tool.babel.mappings]] of pyproject.toml, as Babel's method and options maps."""
-    data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        mappings = data["tool"]["babel"]["mappings"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"cannot read the [[tool.babel.mappings]] that say where messages are "
+                         f"({type(exc).__name__}: {exc})", Location(Path("pyproject.toml"))
+                         ) from None
     method_map, options_map = [], {}
-    for mapping in data["tool"]["babel"]["mappings"]:
+    for mapping in mappings:
         options = {key: str(value) for key, value in mapping.items()
                    if key not in ("method", "pattern")}
         method_map.append((mapping["pattern"], mapping["method"]))
@@ -181,9 +193,14 @@ def extract_catalog(root: Path) -> Catalog:
                       charset="utf-8")
     catalog.header_comment = POT_HEADER
     catalog.msgid_bugs_address = ""
-    for filename, lineno, message, comments, context in extract_from_dir(
-            root, method_map, options_map, comment_tags=("Translators:",),
-            strip_comment_tags=True):
+    try:
+        found = list(extract_from_dir(root, method_map, options_map,
+                                      comment_tags=("Translators:",), strip_comment_tags=True))
+    except TemplateSyntaxError as exc:
+        where = Path(exc.filename).resolve().relative_to(root) if exc.filename else None
+        raise InputError(f"template syntax error: {exc.message}",
+                         Location(where or Path("templates"), exc.lineno)) from None
+    for filename, lineno, message, comments, context in found:
         # Template comments keep their line breaks as runs of spaces; a note is one sentence.
         notes = [" ".join(comment.split()) for comment in comments]
         catalog.add(message, None, [(filename, lineno)], auto_comments=notes, context=context)
@@ -201,7 +218,7 @@ def write_pot(root: Path) -> tuple[Path, bool]:
             return target, False
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, sort_output=False, omit_header=False)
-    _atomic_write(target, buffer.getvalue())
+    write_atomic(target, buffer.getvalue())
     return target, True
 
 
@@ -233,7 +250,7 @@ def compile_catalog(root: Path, locale: str) -> tuple[Path, bool]:
     compiled = buffer.getvalue()
     stale = not mo_path.is_file() or mo_path.read_bytes() != compiled
     if stale:
-        _atomic_write(mo_path, compiled)
+        write_atomic(mo_path, compiled)
     return mo_path, stale
 
 
@@ -316,11 +333,6 @@ def translate(brochure: Brochure, translations: Translations) -> Brochure:
     return brochure.map_messages(change)
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(target)
 
 
 # --- translator commands ----------------------------------------------------------------------
@@ -351,9 +363,8 @@ def selected_locales(root: Path, wanted: tuple[str, ...]) -> tuple[str, ...]:
     known = catalog_locales(root)
     for locale in wanted:
         if locale not in known:
-            close = difflib.get_close_matches(locale, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "catalogs: " + ", ".join(known)
-            raise InputError(f"there is no catalog for {locale!r}; {hint} "
+            raise InputError(f"there is no catalog for {locale!r}; "
+                             f"{suggest(locale, known, 'catalogs')} "
                              f"(start one with `ims-brochure i18n init {locale}`)")
     return wanted or known
 
@@ -374,6 +385,8 @@ def init_catalog(root: Path, identifier: str) -> Path:
     if is_pseudo(identifier):
         raise InputError(f"{identifier} is a pseudo-locale; it is generated, see "
                          "`ims-brochure i18n pseudo`")
+    if identifier == SOURCE_LOCALE:
+        raise InputError("English is the source language (brochures/*.yaml); it needs no catalog")
     try:
         locale = parse_locale(identifier)
     except ValueError as exc:
@@ -494,4 +507,4 @@ def write_pseudo_catalogs(root: Path) -> list[Path]:
 def _write_catalog(path: Path, catalog: Catalog) -> None:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, include_previous=True)
-    _atomic_write(path, buffer.getvalue())
+    write_atomic(path, buffer.getvalue())

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .errors import InputError, Location
 from .layouts import PAPERS
@@ -66,6 +66,7 @@ class Branding:
     primary: Color
     accent: Color
     logo: Path  # absolute, checked to lie inside the project
+    logo_url: str = ""  # the same file as a URL relative to the project folder
 
     @property
     def on_primary(self) -> Color:
@@ -121,6 +122,8 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
         return None
     before = len(errors)
     top = Fields(doc, (), errors)
+    if not top.shape_ok:
+        return None  # the shape error says it all; missing keys would only add noise
     top.only(CLINIC_KEYS)
     name = top.text("name")
     locales = _locales(top, known_locales)
@@ -140,7 +143,8 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
     country = top.parsed("country", _country)
     if len(errors) > before:
         return None
-    return Clinic(slug, display, name, locales, paper, Branding(primary, accent, logo),
+    logo_url = quote(logo.relative_to(root.resolve()).as_posix())
+    return Clinic(slug, display, name, locales, paper, Branding(primary, accent, logo, logo_url),
                   Contact(phone, email, website, booking), address, country)
 
 
@@ -162,8 +166,14 @@ def _logo(top: Fields, root: Path, asset_dir: Path) -> Path | None:
     if not name:
         return None
     candidate = asset_dir / name
-    # Resolve symlinks before the containment check, so a link cannot lead outside.
-    resolved = candidate.resolve()
+    try:
+        # Resolve symlinks before the containment check, so a link cannot lead outside.
+        resolved = candidate.resolve()
+        size = resolved.stat().st_size if resolved.is_file() else None
+    except (OSError, ValueError) as exc:
+        top.fail("logo", f"{name[:60]!r} is not a usable file name ({exc}); use a plain name "
+                         "such as logo.svg")
+        return None
     if not resolved.is_relative_to(asset_dir.resolve()):
         top.fail("logo", f"{name!r} points outside brochures/clinics/{asset_dir.name}/; "
                          "put the logo file in that folder")
@@ -177,7 +187,7 @@ def _logo(top: Fields, root: Path, asset_dir: Path) -> Path | None:
     if not resolved.is_file():
         top.fail("logo", f"{name!r} is not a regular file")
         return None
-    if resolved.stat().st_size > MAX_LOGO_BYTES:
+    if size is not None and size > MAX_LOGO_BYTES:
         top.fail("logo", f"{name!r} is larger than {MAX_LOGO_BYTES // 2**20} MB")
         return None
     return resolved

@@ -94,6 +94,8 @@ def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> B
         return None
     before = len(errors)
     top = Fields(doc, (), errors)
+    if not top.shape_ok:
+        return None  # the shape error says it all; missing keys would only add noise
     top.only(BROCHURE_KEYS)
     layout_name = top.choice("layout", LAYOUTS)
     layout = LAYOUTS.get(layout_name)

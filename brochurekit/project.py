@@ -34,15 +34,8 @@ def load_project(root: Path) -> Project:
         if brochure:
             brochures[brochure.id] = brochure
     clinics: dict[str, Clinic] = {}
-    lowercase_slugs: dict[str, Path] = {}
+    # Slugs must be lowercase, so two slugs differing only in letter case cannot both be valid.
     for path in sorted((root / "brochures" / "clinics").glob("*.yaml")):
-        clash = lowercase_slugs.get(path.stem.lower())
-        if clash:
-            errors.append(InputError(
-                f"this clinic's slug differs from {clash.name} only in letter case; "
-                "rename one of them", Location(path.relative_to(root))))
-            continue
-        lowercase_slugs[path.stem.lower()] = path
         clinic = load_clinic(path, root, locales, errors)
         if clinic:
             clinics[clinic.slug] = clinic

@@ -46,10 +46,9 @@ class Theme:
     clinic: Clinic
     paper: Paper
     profile: str
-    sheet_height_mm: float
 
     def css(self, fit: float = 1.0) -> str:
-        return theme_css(self.clinic, self.paper, self.profile, self.sheet_height_mm, fit)
+        return theme_css(self.clinic, self.paper, self.profile, fit)
 
 
 @dataclass(frozen=True)
@@ -106,19 +105,22 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             sheets=sheets,
             profile=job.profile,
             draft=draft,
-            clinic_logo_url=job.clinic.branding.logo.as_uri(),
+            # Relative to the document's base URL (the project), so the same project renders
+            # to the same bytes wherever it lies on disk.
+            clinic_logo_url=job.clinic.branding.logo_url,
         )
     except TemplateSyntaxError as exc:
-        raise RenderError(f"template syntax error: {exc.message}",
+        raise RenderError(f"{job.name}: template syntax error: {exc.message}",
                           Location(Path("templates") / (exc.name or layout.template), exc.lineno)
                           ) from None
     except UndefinedError as exc:
-        raise RenderError(f"the template asks for a value the content does not have: "
-                          f"{exc.message}", _template_location(exc, layout.template)) from None
-    except TemplateError as exc:
-        raise RenderError(f"template error: {exc}", _template_location(exc, layout.template)
+        raise RenderError(f"{job.name}: the template asks for a value the content does not "
+                          f"have: {exc.message}", _template_location(exc, layout.template)
                           ) from None
-    return RenderedHtml(html, Theme(job.clinic, paper, job.profile, sheets[0].height_mm))
+    except TemplateError as exc:
+        raise RenderError(f"{job.name}: template error: {exc}",
+                          _template_location(exc, layout.template)) from None
+    return RenderedHtml(html, Theme(job.clinic, paper, job.profile))
 
 
 def _template_location(exc: Exception, template: str) -> Location:
@@ -127,13 +129,15 @@ def _template_location(exc: Exception, template: str) -> Location:
     while traceback is not None:
         filename = traceback.tb_frame.f_code.co_filename
         if filename.endswith(".html"):
-            found = Location(Path(filename), traceback.tb_lineno)
+            path = Path(filename)
+            shown = Path("templates", *path.parts[path.parts.index("templates") + 1:]) \
+                if "templates" in path.parts else path
+            found = Location(shown, traceback.tb_lineno)
         traceback = traceback.tb_next
     return found
 
 
-def theme_css(clinic: Clinic, paper: Paper, profile: str, sheet_height_mm: float,
-              fit: float = 1.0) -> str:
+def theme_css(clinic: Clinic, paper: Paper, profile: str, fit: float = 1.0) -> str:
     """Per-job CSS built only from validated numbers and parsed colours, never raw text."""
     branding = clinic.branding
     width, height = paper.height_mm, paper.width_mm
@@ -154,7 +158,7 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, sheet_height_mm: float
         f"  --primary-tint: {tint.css};",
         "  --ink: #1d232a;",
         f"  --bleed: {bleed}mm;",
-        f"  --sheet-height: {sheet_height_mm}mm;",
+        f"  --sheet-height: {height}mm;",
         f"  --fit: {fit};",
         "}",
     ))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 
-from .errors import InputError
+from .errors import InputError, suggest
 from .yamlfiles import KeyPath, YamlDocument
 
 
@@ -17,7 +16,8 @@ class Fields:
         self.key_path = key_path
         self.errors = errors
         value = _at(doc.data, key_path)
-        if not isinstance(value, dict):
+        self.shape_ok = isinstance(value, dict)
+        if not self.shape_ok:
             what = "empty" if value in (None, "") else f"a {_kind(value)}"
             place = "the file" if not key_path else "this key"
             self.fail((), f"{place} should hold a mapping of keys, but it is {what}")
@@ -35,10 +35,7 @@ class Fields:
         allowed = list(allowed)
         for key in self.mapping:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = (f"did you mean {close[0]!r}?" if close
-                        else "valid keys: " + ", ".join(allowed))
-                self.fail(key, f"unknown key {key!r}; {hint}")
+                self.fail(key, f"unknown key {key!r}; {suggest(key, allowed, 'valid keys')}")
 
     def has(self, key: str) -> bool:
         return key in self.mapping

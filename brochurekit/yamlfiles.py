@@ -81,6 +81,13 @@ def read_yaml(path: Path, display_path: Path | None = None) -> YamlDocument:
     text = text.removeprefix("\ufeff")
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise InputError(f"the character {exc.character!r} is not allowed in YAML; remove it",
+                         Location(shown, line)) from None
+    except RecursionError:
+        raise InputError("the file is nested too deeply to be a brochure or clinic file",
+                         Location(shown)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -100,7 +107,11 @@ def read_yaml(path: Path, display_path: Path | None = None) -> YamlDocument:
             Location(shown, second),
         )
     lines: dict[KeyPath, int] = {}
-    data = _build(nodes[0], (), lines, shown, set())
+    try:
+        data = _build(nodes[0], (), lines, shown, set())
+    except RecursionError:
+        raise InputError("the file is nested too deeply to be a brochure or clinic file",
+                         Location(shown)) from None
     return YamlDocument(path, data, lines, display_path)
 
 

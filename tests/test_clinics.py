@@ -99,8 +99,32 @@ def test_slugs_differing_only_in_case_are_refused(project):
     (clinics / "Cedar-Grove.yaml").write_text((clinics / "cedar-grove.yaml").read_text())
     with pytest.raises(ProjectError) as caught:
         load_project(project)
-    assert "letter case" in str(caught.value) or "not valid" in str(caught.value)
+    assert len(caught.value.errors) == 1
+    assert "brochures/clinics/Cedar-Grove.yaml: the clinic slug 'Cedar-Grove' is not valid" \
+        in str(caught.value)
 
 
 def test_contrast_helper_matches_wcag():
     assert round(Color(0, 0, 0).contrast(Color(255, 255, 255)), 1) == 21.0
+
+
+@pytest.mark.parametrize("name", ['"logo\\0.svg"', "x" * 300 + ".svg"])
+def test_unusable_logo_names_are_messages(project, name):
+    message = problems_after_edit(project, "logo: logo.svg", f"logo: {name}")
+    assert "logo" in message
+
+
+def test_an_english_catalog_is_refused(project):
+    (project / "locales/en/LC_MESSAGES").mkdir(parents=True)
+    (project / "locales/en/LC_MESSAGES/brochures.po").write_text('msgid ""\nmsgstr ""\n')
+    with pytest.raises(ProjectError) as caught:
+        load_project(project)
+    assert "English is the source language" in str(caught.value)
+
+
+def test_top_level_list_is_one_clear_error(project):
+    (project / CLINIC).write_text("- name: A\n")
+    with pytest.raises(ProjectError) as caught:
+        load_project(project)
+    assert len(caught.value.errors) == 1
+    assert "should hold a mapping of keys, but it is a list" in str(caught.value)

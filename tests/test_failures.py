@@ -108,7 +108,8 @@ def test_template_syntax_error_names_file_and_line(project):
     edit_template(project, "{{ brochure.tagline.text }}", "{{ brochure.tagline.text }")
     result = build(project, "--clinic", "cedar-grove", "--locale", "en")
     assert result.returncode == 1
-    assert "templates/partials/cover.html:7: template syntax error" in result.stderr
+    assert "templates/partials/cover.html:7: cedar-grove/en/ims-overview: template syntax error" \
+        in result.stderr
 
 
 def test_autoescape_keeps_special_characters_in_text_as_text(project):
@@ -183,3 +184,32 @@ def test_attachment_inside_the_project_is_refused(project):
     result = build(project, "--clinic", "cedar-grove", "--locale", "en")
     assert result.returncode == 1
     assert "attachments are not allowed" in result.stderr
+
+
+def test_cover_text_that_runs_too_long_is_caught(project):
+    set_translation(project, "ims-overview/tagline", "一种治疗长期肌肉和神经疼痛的疗法。" * 12)
+    result = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans")
+    assert result.returncode == 1
+    assert "panel front (page 1)" in result.stderr
+
+
+def test_same_project_in_another_folder_gives_the_same_pdf(project, tmp_path):
+    import shutil
+
+    other = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(project, other)
+    for root in (project, other):
+        assert build(root, "--clinic", "thameside", "--locale", "en").returncode == 0
+    pdf = Path("out/thameside/ims-overview-en-print.pdf")
+    assert (project / pdf).read_bytes() == (other / pdf).read_bytes()
+
+
+def test_damaged_manifest_entries_are_dropped_not_fatal(project):
+    out = project / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text('[{"clinic": null, "path": "x.pdf"}, 7, "text"]')
+    result = build(project, "--clinic", "thameside", "--locale", "en")
+    assert result.returncode == 0, result.stderr
+    import json
+    entries = json.loads((out / "manifest.json").read_text())
+    assert [entry["clinic"] for entry in entries] == ["thameside"]

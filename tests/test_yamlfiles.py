@@ -86,3 +86,13 @@ def test_every_key_path_remembers_its_line(tmp_path):
 
 def test_empty_file_is_refused(tmp_path):
     assert "the file is empty" in error_of(tmp_path, "")
+
+
+def test_control_character_is_a_located_message(tmp_path):
+    message = error_of(tmp_path, "name: A\nphone: Ce\x07dar\n")
+    assert "clinic.yaml:2" in message and "not allowed" in message
+
+
+def test_absurd_nesting_is_a_message_not_a_crash(tmp_path):
+    message = error_of(tmp_path, "x: " + "[" * 3000 + "]" * 3000 + "\n")
+    assert "nested too deeply" in message or "invalid YAML" in message

@@ -1,0 +1,40 @@
+"""Writing files so that no reader ever sees half of one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import InputError, Location
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write beside the target under a unique name, then rename over it.
+
+    A killed process leaves at most a hidden temporary file, never a truncated target.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                             dir=target.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write the file: {exc.strerror}", Location(target)) from None
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write the file: {exc.strerror}", Location(target)) from None
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
