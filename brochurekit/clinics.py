@@ -10,8 +10,7 @@ from urllib.parse import quote, urlsplit
 
 from .errors import InputError, Location
 from .layouts import PAPERS
-from .schema import Fields
-from .yamlfiles import read_yaml
+from .schema import Fields, read_fields
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Names Windows will not create as files; a slug becomes a file name in out/.
@@ -115,16 +114,10 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
     if problem := check_slug(slug):
         errors.append(InputError(problem + " (rename the file)", Location(display)))
         return None
-    try:
-        doc = read_yaml(path, display)
-    except InputError as error:
-        errors.append(error)
-        return None
     before = len(errors)
-    top = Fields(doc, (), errors)
-    if not top.shape_ok:
-        return None  # the shape error says it all; missing keys would only add noise
-    top.only(CLINIC_KEYS)
+    top = read_fields(path, display, errors, CLINIC_KEYS)
+    if top is None:
+        return None
     name = top.text("name")
     locales = _locales(top, known_locales)
     paper = top.choice("paper", PAPERS)

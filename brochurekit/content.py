@@ -8,8 +8,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .layouts import LAYOUTS
-from .schema import Fields
-from .yamlfiles import read_yaml
+from .schema import read_fields
 
 
 @dataclass(frozen=True)
@@ -87,16 +86,10 @@ SECTION_KEYS = ("id", "panel", "heading", "body", "points", "items", "closing", 
 def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> Brochure | None:
     """Read one brochure file; problems are appended to `errors` (all of them, not the first)."""
     brochure_id = path.stem
-    try:
-        doc = read_yaml(path, display_path)
-    except InputError as error:
-        errors.append(error)
-        return None
     before = len(errors)
-    top = Fields(doc, (), errors)
-    if not top.shape_ok:
-        return None  # the shape error says it all; missing keys would only add noise
-    top.only(BROCHURE_KEYS)
+    top = read_fields(path, display_path, errors, BROCHURE_KEYS)
+    if top is None:
+        return None
     layout_name = top.choice("layout", LAYOUTS)
     layout = LAYOUTS.get(layout_name)
     brochure_note = top.text("note", required=False)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from .errors import InputError, suggest
-from .yamlfiles import KeyPath, YamlDocument
+from .yamlfiles import KeyPath, YamlDocument, read_yaml
 
 
 class Fields:
@@ -108,6 +109,22 @@ class Fields:
         except ValueError as exc:
             self.fail(key, str(exc))
             return None
+
+
+def read_fields(path: Path, display: Path, errors: list[InputError], allowed: Iterable[str]
+                ) -> Fields | None:
+    """The top-level mapping of a YAML file with its keys checked, or None once the reason
+    it cannot be read is recorded (then missing keys would only add noise)."""
+    try:
+        doc = read_yaml(path, display)
+    except InputError as error:
+        errors.append(error)
+        return None
+    top = Fields(doc, (), errors)
+    if not top.shape_ok:
+        return None
+    top.only(allowed)
+    return top
 
 
 def _at(data: object, key_path: KeyPath) -> object:
