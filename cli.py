@@ -237,6 +237,169 @@ def pseudo(obj: Context) -> None:
     click.echo("build them with: ims-brochure build --locale en_XA --locale ar_XB")
 
 
+@commands.group()
+def clinic() -> None:
+    """Set up a clinic and its branding without editing YAML."""
+
+
+@clinic.command(name="new")
+@click.argument("slug")
+@click.option("--name", required=True, help="The clinic's name as printed.")
+@click.option("--copy-from", metavar="SLUG", help="Start from another clinic's settings.")
+@click.pass_obj
+def clinic_new(obj: Context, slug: str, name: str, copy_from: str | None) -> None:
+    """Create brochures/clinics/SLUG.yaml (SLUG: lowercase letters, digits, hyphens)."""
+    from brochurekit.clinicfiles import new_clinic
+
+    result = _call(new_clinic, obj.project.resolve(), slug, name, copy_from)
+    click.echo(f"created {result.path}")
+
+
+@clinic.command(name="set")
+@click.argument("slug")
+@click.argument("key")
+@click.argument("value")
+@click.pass_obj
+def clinic_set(obj: Context, slug: str, key: str, value: str) -> None:
+    """Set KEY to VALUE. Keys: name, colors.primary, colors.accent, contact.phone,
+    contact.email, contact.website, contact.booking_url, address ("line; line"), country,
+    hours ("Mon-Fri 08:00-18:00; Sat 09:00-13:00"), locales ("en, fr_CA"), paper (letter or
+    a4), price ("95 CAD"), practitioners ("Name, credential; ..."), welcome.<locale>."""
+    from brochurekit.clinicfiles import set_value
+
+    result = _call(set_value, obj.project.resolve(), slug, key, value)
+    click.echo(f"{slug}: {key} set")
+    _warn(result.warnings)
+
+
+@clinic.command(name="unset")
+@click.argument("slug")
+@click.argument("key")
+@click.pass_obj
+def clinic_unset(obj: Context, slug: str, key: str) -> None:
+    """Remove KEY from the clinic's settings."""
+    from brochurekit.clinicfiles import unset_value
+
+    _call(unset_value, obj.project.resolve(), slug, key)
+    click.echo(f"{slug}: {key} removed")
+
+
+@clinic.command(name="logo")
+@click.argument("slug")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+def clinic_logo(obj: Context, slug: str, file: Path) -> None:
+    """Check FILE (SVG, PNG or JPEG) and make it the clinic's logo."""
+    from brochurekit.clinicfiles import set_logo
+
+    result = _call(set_logo, obj.project.resolve(), slug, file)
+    click.echo(f"{slug}: logo set ({result.clinic.branding.logo.name})")
+    _warn(result.warnings)
+
+
+@clinic.command(name="font")
+@click.argument("slug")
+@click.option("--heading", type=click.Path(path_type=Path), help="Font for headings.")
+@click.option("--body", type=click.Path(path_type=Path), help="Font for text.")
+@click.pass_obj
+def clinic_font(obj: Context, slug: str, heading: Path | None, body: Path | None) -> None:
+    """Check brand fonts (TTF/OTF) against the clinic's languages and use them."""
+    from brochurekit.clinicfiles import set_fonts
+
+    result = _call(set_fonts, obj.project.resolve(), slug, heading, body)
+    click.echo(f"{slug}: fonts set")
+    _warn(result.warnings)
+
+
+@clinic.command(name="show")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+@click.pass_obj
+def clinic_show(obj: Context, slug: str, as_json: bool) -> None:
+    """Show a clinic's settings as the brochures will print them."""
+    import json
+
+    from brochurekit.clinicfiles import describe
+
+    info = _call(describe, obj.project.resolve(), slug)
+    if as_json:
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    for key, value in info.items():
+        if isinstance(value, list):
+            value = "; ".join(str(item) for item in value) or "-"
+        click.echo(f"{key:<14} {value if value not in (None, '') else '-'}")
+
+
+@clinic.command(name="list")
+@click.pass_obj
+def clinic_list(obj: Context) -> None:
+    """List the clinics with their languages."""
+    from brochurekit.project import load_project
+
+    project = _call(load_project, obj.project)
+    for slug, info in sorted(project.clinics.items()):
+        click.echo(f"{slug:<16} {info.name}  [{', '.join(info.locales)}]")
+
+
+@clinic.command(name="validate")
+@click.argument("slug", required=False)
+@click.pass_obj
+def clinic_validate(obj: Context, slug: str | None) -> None:
+    """Check one clinic (or all); exit 1 when anything is wrong."""
+    from brochurekit.clinicfiles import validate
+
+    problems, notes = _call(validate, obj.project.resolve(), slug)
+    for note in notes:
+        click.echo(f"note: {note}")
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    click.echo("ok" if not problems else f"{len(problems)} problem(s)")
+    sys.exit(1 if problems else 0)
+
+
+@clinic.command(name="remove")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def clinic_remove(obj: Context, slug: str, yes: bool) -> None:
+    """Delete a clinic's settings and its assets folder."""
+    from brochurekit.clinicfiles import existing_clinic, remove_clinic
+
+    root = obj.project.resolve()
+    _call(existing_clinic, root, slug)
+    if not yes and not click.confirm(f"Remove clinic {slug} and its logo and fonts?"):
+        click.echo("nothing removed")
+        return
+    click.echo(f"removed {_call(remove_clinic, root, slug)}")
+
+
+@clinic.command(name="preview")
+@click.argument("slug")
+@click.option("--locale", "locales", multiple=True, metavar="LOCALE",
+              help="Only this language (default: all of the clinic's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder for the images [default: PROJECT/out/preview].")
+@click.pass_obj
+def clinic_preview(obj: Context, slug: str, locales: tuple[str, ...], out_dir: Path | None
+                   ) -> None:
+    """Render the clinic's brochures and write PNG images of their pages."""
+    from brochurekit.clinicfiles import preview
+
+    root = obj.project.resolve()
+    images, failures = _call(preview, root, slug, locales, out_dir or root / "out" / "preview")
+    for image in images:
+        click.echo(f"wrote {image}")
+    for failure in failures:
+        click.echo(f"failed: {failure}", err=True)
+    sys.exit(1 if failures else 0)
+
+
+def _warn(warnings) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
 def _call(function, *args):
     """Run one engine function; a user error becomes a message and exit status 2."""
     from brochurekit.errors import BrochureError

@@ -47,7 +47,8 @@ def _cover_mm() -> float:
     return min(widths)
 
 
-# Keep in step with styles/tri-fold.css (sizes at the design size, before any fitting).
+# Keep in step with styles/tri-fold.css (sizes at the design size, before any fitting;
+# 1rem = 10 pt).
 def tri_fold_boxes() -> dict[str, TextBox]:
     panel, cover = _narrowest_panel_mm(), _cover_mm()
     return {

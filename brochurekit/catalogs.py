@@ -27,11 +27,13 @@ from markupsafe import Markup, escape
 
 from .budgets import budget_note, tri_fold_boxes
 from .checks import CatalogReport, as_input_error, check_catalog
+from .clinics import CREDENTIAL_CONTEXT
 from .content import Brochure, Message, load_brochure
 from .errors import InputError, Location, suggest
 from .files import write_atomic
 from .pofile import read_po_file
 from .pseudo import PSEUDO_LOCALES, pseudo_translate
+from .yamlfiles import read_yaml
 
 SOURCE_LOCALE = "en"
 DOMAIN = "brochures"
@@ -167,6 +169,25 @@ def translator_notes(message: Message, boxes: dict) -> list[str]:
     if message.note:
         notes.append(message.note)
     return notes
+
+
+def extract_clinic(fileobj, keywords, comment_tags, options):
+    """Babel extractor for brochures/clinics/<slug>.yaml: practitioners' credentials.
+
+    All clinics share one msgctxt for credentials, so a credential used by several clinics is
+    translated once. (Welcome lines carry their translations in the clinic file itself.)
+    """
+    path = Path(getattr(fileobj, "name", "clinic.yaml"))
+    doc = read_yaml(path, path)
+    people = doc.data.get("practitioners") if isinstance(doc.data, dict) else None
+    for index, person in enumerate(people if isinstance(people, list) else []):
+        credential = person.get("credential") if isinstance(person, dict) else None
+        if isinstance(credential, str) and credential.strip():
+            yield (doc.line_of(("practitioners", index, "credential")) or 0, "pgettext",
+                   (CREDENTIAL_CONTEXT, credential.strip()),
+                   ["A practitioner's credential, printed after their name on the brochure's "
+                    "first inside panel. Keep GunnIMS as it is; prefer a wording that fits "
+                    "any gender (e.g. the field and the certification)."])
 
 
 def babel_mappings(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
@@ -433,6 +454,9 @@ def update_catalog(root: Path, locale: str, template: Catalog) -> UpdateResult:
                          "first (see `ims-brochure i18n check`)", strict.errors[0].where)
     with path.open("rb") as handle:
         old = read_po(handle, locale=locale)
+    # Babel 2.18 reads a "#| msgid" line that follows "#," as a translator comment; the strict
+    # reader has the previous msgid right, and the misread comments are dropped below.
+    previous_ids = {(e.context, e.msgid): e.previous_msgid for e in strict.messages}
     exact = {(m.context, m.id): m for m in old if m.id}
     by_context = {m.context: m for m in old if m.id and m.context}
     used: set[tuple] = set()
@@ -449,7 +473,7 @@ def update_catalog(root: Path, locale: str, template: Catalog) -> UpdateResult:
         if previous is not None:
             used.add(key)
             string, flags = previous.string, set(previous.flags)
-            previous_id = previous.previous_id if previous.fuzzy else ()
+            previous_id = (previous_ids.get(key) or ()) if previous.fuzzy else ()
         else:
             previous = by_context.get(message.context) if message.context else None
             if previous is None and not message.context:
@@ -463,7 +487,8 @@ def update_catalog(root: Path, locale: str, template: Catalog) -> UpdateResult:
                 added += 1
         merged.add(message.id, string, locations=list(message.locations), flags=flags,
                    auto_comments=list(message.auto_comments),
-                   user_comments=list(previous.user_comments) if previous is not None else [],
+                   user_comments=[comment for comment in previous.user_comments
+                                  if not comment.startswith("| ")] if previous is not None else [],
                    previous_id=previous_id, context=message.context)
     obsolete = 0
     for key, message in exact.items():

@@ -105,7 +105,9 @@ class Renderer:
     def layout(self, job_name: str, html: str, stylesheets: list[str], theme_css: str
                ) -> Document:
         with _no_warnings(job_name):
-            theme = CSS(string=theme_css, font_config=self.font_config)
+            # The theme's @font-face URLs are relative to the project, like the document's.
+            theme = CSS(string=theme_css, font_config=self.font_config,
+                        base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher)
             document = HTML(string=html, base_url=self.root.as_uri() + "/",
                             url_fetcher=self.fetcher).render(
                 stylesheets=[*(self.stylesheet(name) for name in stylesheets), theme],

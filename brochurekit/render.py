@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel.numbers import format_currency
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -16,11 +17,14 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from .catalogs import LocaleInfo, Translations
-from .clinics import Clinic, Color
+from .catalogs import LocaleInfo, Translations, is_pseudo
+from .clinics import CREDENTIAL_CONTEXT, Clinic, tint_of
 from .content import Brochure
 from .errors import Location, RenderError
+from .hours import format_hours, hours_locale
 from .layouts import LAYOUTS, PAPERS, Paper, tri_fold_sheets
+from .pseudo import pseudo_translate
+from .qr import qr_svg
 
 # Print runs artwork past the trim; this much extra page is left around it for crop marks, which
 # WeasyPrint draws from the sheet edge over half of the CSS bleed.
@@ -46,9 +50,11 @@ class Theme:
     clinic: Clinic
     paper: Paper
     profile: str
+    locale: str
+    root: Path
 
     def css(self, fit: float = 1.0) -> str:
-        return theme_css(self.clinic, self.paper, self.profile, fit)
+        return theme_css(self.clinic, self.paper, self.profile, self.locale, self.root, fit)
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
                 translations: Translations, locale: LocaleInfo, *, draft: bool = False
                 ) -> RenderedHtml:
     layout = LAYOUTS[localized.layout]
+    root = Path(environment.loader.searchpath[0]).parent
     paper = PAPERS[job.clinic.paper]
     environment.install_gettext_callables(
         translations.gettext, translations.ngettext, newstyle=True,
@@ -108,6 +115,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             # Relative to the document's base URL (the project), so the same project renders
             # to the same bytes wherever it lies on disk.
             clinic_logo_url=job.clinic.branding.logo_url,
+            **clinic_texts(job.clinic, job.locale, translations),
         )
     except TemplateSyntaxError as exc:
         raise RenderError(f"{job.name}: template syntax error: {exc.message}",
@@ -120,7 +128,33 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
     except TemplateError as exc:
         raise RenderError(f"{job.name}: template error: {exc}",
                           _template_location(exc, layout.template)) from None
-    return RenderedHtml(html, Theme(job.clinic, paper, job.profile))
+    return RenderedHtml(html, Theme(job.clinic, paper, job.profile, job.locale, root))
+
+
+def clinic_texts(clinic: Clinic, locale: str, translations: Translations) -> dict:
+    """The clinic's own data as the locale prints it: phone, hours, price, QR, welcome line."""
+    conventions = hours_locale(locale, clinic.country)
+    texts: dict = {
+        "hours": format_hours(clinic.hours, conventions) if clinic.hours else [],
+        "price": format_currency(clinic.price.amount, clinic.price.currency,
+                                 locale=conventions) if clinic.price else None,
+        "phone_inline": inline_phone(clinic.contact.phone) if clinic.contact.phone else None,
+        "booking_qr": qr_svg(clinic.contact.booking_url, translations.gettext(
+            "Scan to book online")) if clinic.contact.booking_url else None,
+        "credentials": [translations.lookup(CREDENTIAL_CONTEXT, person.credential)
+                        for person in clinic.practitioners],
+        "welcome": None,
+    }
+    welcome = clinic.welcome_in(locale)
+    if welcome and is_pseudo(locale):
+        welcome = pseudo_translate(locale, welcome[0]), True
+    if welcome:
+        text, translated = welcome
+        if not translated:
+            # Counted like a missing catalog message: the cell follows the same policy.
+            translations.missing.add((f"{clinic.path}:welcome/{locale}", text))
+        texts["welcome"] = text
+    return texts
 
 
 def _template_location(exc: Exception, template: str) -> Location:
@@ -137,8 +171,27 @@ def _template_location(exc: Exception, template: str) -> Location:
     return found
 
 
-def theme_css(clinic: Clinic, paper: Paper, profile: str, fit: float = 1.0) -> str:
-    """Per-job CSS built only from validated numbers and parsed colours, never raw text."""
+# The fonts of each script, in order. A clinic's brand font goes in front; its missing glyphs
+# (say, Arabic in a Latin brand font) then come from the script's own Noto font.
+FONT_STACKS = {
+    "ar": ("Noto Sans Arabic", "Noto Sans"),
+    "fa": ("Noto Sans Arabic", "Noto Sans"),
+    "pa": ("Noto Sans Gurmukhi", "Noto Sans"),
+    "zh_Hans": ("Noto Sans CJK SC",),
+    "zh_Hant": ("Noto Sans CJK TC",),
+}
+DEFAULT_STACK = ("Noto Sans",)
+
+
+def font_stack(locale: str) -> tuple[str, ...]:
+    if locale in FONT_STACKS:
+        return FONT_STACKS[locale]
+    return FONT_STACKS.get(locale.split("_")[0], DEFAULT_STACK)
+
+
+def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Path,
+              fit: float = 1.0) -> str:
+    """Per-job CSS built only from validated numbers, parsed colours and checked font files."""
     branding = clinic.branding
     width, height = paper.height_mm, paper.width_mm
     if profile == "print":
@@ -148,24 +201,30 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, fit: float = 1.0) -> s
     else:
         page = f"@page {{ size: {width}mm {height}mm; margin: 0; }}"
         bleed = 0.0
-    tint = _mix(branding.primary, Color(255, 255, 255), 0.1)
-    return "\n".join((
-        page,
+    stack = ", ".join(f'"{family}"' for family in font_stack(locale)) + ", sans-serif"
+    lines = [page]
+    body, heading = stack, stack
+    for role, font in (("Body", branding.body_font), ("Heading", branding.heading_font)):
+        if font is not None:
+            # The file was checked (inside the clinic's folder, a real font); its URL is quoted.
+            lines.append(f'@font-face {{ font-family: "Clinic {role}"; '
+                         f'src: url("{branding.font_url(font, root)}"); }}')
+    if branding.body_font:
+        body = f'"Clinic Body", {stack}'
+    if branding.heading_font:
+        heading = f'"Clinic Heading", {stack}'
+    lines += [
+        f"html {{ font-family: {body}; }}",
+        f"h1, h2, h3, .cover-title, .cover-subtitle {{ font-family: {heading}; }}",
         ":root {",
         f"  --primary: {branding.primary.css};",
         f"  --accent: {branding.accent.css};",
         f"  --on-primary: {branding.on_primary.css};",
-        f"  --primary-tint: {tint.css};",
+        f"  --primary-tint: {tint_of(branding.primary).css};",
         "  --ink: #1d232a;",
         f"  --bleed: {bleed}mm;",
         f"  --sheet-height: {height}mm;",
         f"  --fit: {fit};",
         "}",
-    ))
-
-
-def _mix(color: Color, base: Color, amount: float) -> Color:
-    def channel(a: int, b: int) -> int:
-        return round(a * amount + b * (1 - amount))
-    return Color(channel(color.red, base.red), channel(color.green, base.green),
-                 channel(color.blue, base.blue))
+    ]
+    return "\n".join(lines)

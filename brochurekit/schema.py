@@ -111,12 +111,12 @@ class Fields:
             return None
 
 
-def read_fields(path: Path, display: Path, errors: list[InputError], allowed: Iterable[str]
-                ) -> Fields | None:
+def read_fields(path: Path, display: Path, errors: list[InputError], allowed: Iterable[str],
+                text: str | None = None) -> Fields | None:
     """The top-level mapping of a YAML file with its keys checked, or None once the reason
     it cannot be read is recorded (then missing keys would only add noise)."""
     try:
-        doc = read_yaml(path, display)
+        doc = read_yaml(path, display, text)
     except InputError as error:
         errors.append(error)
         return None

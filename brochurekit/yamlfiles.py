@@ -63,11 +63,15 @@ class YamlDocument:
         return InputError(message, self.where(key_path))
 
 
-def read_yaml(path: Path, display_path: Path | None = None) -> YamlDocument:
-    """Parse one YAML file strictly; raise InputError with file:line:column on any problem."""
+def read_yaml(path: Path, display_path: Path | None = None, text: str | None = None
+              ) -> YamlDocument:
+    """Parse one YAML file strictly; raise InputError with file:line:column on any problem.
+
+    With `text`, that text is parsed as if it were the file (to check an edit before saving).
+    """
     shown = display_path or path
     try:
-        raw = path.read_bytes()
+        raw = text.encode("utf-8") if text is not None else path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror})", Location(shown)) from None
     try:

@@ -17,13 +17,13 @@ from .conftest import REPO, run_cli
 from .pdftools import boxes, flat, fonts, text, words
 
 CLINICS = {
-    "cedar-grove": ("Cedar Grove Physiotherapy", "+1 604-555-0142", "letter",
+    "cedar-grove": ("Cedar Grove Physiotherapy", "(604) 555-0142", "letter",
                     ("en", "zh_Hans", "zh_Hant", "pa", "ar", "fa")),
-    "harbourfront": ("Harbourfront Pain & Movement Clinic", "+1 416-555-0187", "letter",
+    "harbourfront": ("Harbourfront Pain & Movement Clinic", "(416) 555-0187", "letter",
                      ("en", "fr_CA", "es", "zh_Hans", "fa")),
-    "mont-royal": ("Clinique Physio Mont-Royal", "+1 514-555-0123", "letter",
+    "mont-royal": ("Clinique Physio Mont-Royal", "(514) 555-0123", "letter",
                    ("fr_CA", "en", "ar")),
-    "thameside": ("Thameside Physiotherapy", "+44 20 7946 0555", "a4", ("en", "fr_CA", "ar")),
+    "thameside": ("Thameside Physiotherapy", "020 7946 0555", "a4", ("en", "fr_CA", "ar")),
 }
 CELLS = [(slug, locale) for slug, (*_, locales) in CLINICS.items() for locale in locales]
 # Trim sizes in PDF points, landscape, and the bleed a print shop asks for on each.

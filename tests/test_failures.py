@@ -106,10 +106,12 @@ def test_template_asking_for_missing_field_names_the_line(project):
 
 def test_template_syntax_error_names_file_and_line(project):
     edit_template(project, "{{ brochure.tagline.text }}", "{{ brochure.tagline.text }")
+    lines = (project / "templates/partials/cover.html").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "brochure.tagline.text }" in text)
     result = build(project, "--clinic", "cedar-grove", "--locale", "en")
     assert result.returncode == 1
-    assert "templates/partials/cover.html:7: cedar-grove/en/ims-overview: template syntax error" \
-        in result.stderr
+    assert (f"templates/partials/cover.html:{line}: cedar-grove/en/ims-overview: template "
+            "syntax error") in result.stderr
 
 
 def test_autoescape_keeps_special_characters_in_text_as_text(project):
@@ -187,7 +189,7 @@ def test_attachment_inside_the_project_is_refused(project):
 
 
 def test_cover_text_that_runs_too_long_is_caught(project):
-    set_translation(project, "ims-overview/tagline", "一种治疗长期肌肉和神经疼痛的疗法。" * 12)
+    set_translation(project, "ims-overview/tagline", "一种治疗长期肌肉和神经疼痛的疗法。" * 30)
     result = build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans")
     assert result.returncode == 1
     assert "panel front (page 1)" in result.stderr

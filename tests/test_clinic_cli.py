@@ -1,0 +1,276 @@
+"""Clinics set up and branded from the command line, and every bad value refused unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from fontTools import subset
+from fontTools.ttLib import TTFont
+from PIL import Image
+
+from .conftest import REPO, run_cli
+from .pdftools import fonts, text
+
+SLUG = "kits-point"
+CLINIC = Path("brochures/clinics/kits-point.yaml")
+BOOKING = "https://kitspoint.example/book"
+
+
+def clinic(project: Path, *args: str):
+    return run_cli("--project", str(project), "clinic", *args)
+
+
+def ok(result) -> None:
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def kits(project: Path) -> Path:
+    """A clinic made only with commands, as a clinic manager would."""
+    ok(clinic(project, "new", SLUG, "--name", "Kits Point Physio & Wellness"))
+    for key, value in [
+        ("colors.primary", "#0b5d7a"),
+        ("colors.accent", "cmyk(0%, 45%, 90%, 0%)"),
+        ("country", "CA"),
+        ("contact.phone", "604 555 0199"),
+        ("contact.email", "hello@kitspoint.example"),
+        ("contact.website", "https://kitspoint.example"),
+        ("contact.booking_url", BOOKING),
+        ("address", "1880 Cornwall Ave; Vancouver, BC  V6J 1C5"),
+        ("hours", "Mon-Fri 08:00-18:00; Sat 09:00-13:00"),
+        ("locales", "en, fr_CA, zh_Hant, fa"),
+    ]:
+        ok(clinic(project, "set", SLUG, key, value))
+    ok(clinic(project, "logo", SLUG, str(REPO / "brochures/clinics/cedar-grove/logo.svg")))
+    return project
+
+
+def decode_qr(pdf: Path, tmp_path: Path) -> list[str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "qr")], check=True)
+    result = subprocess.run(["zbarimg", "--quiet", "--raw", str(next(tmp_path.glob("qr*.png")))],
+                            capture_output=True, text=True)
+    return result.stdout.split()
+
+
+def test_clinic_made_with_commands_builds_in_all_its_languages(kits, tmp_path):
+    result = run_cli("--project", str(kits), "build", "--clinic", SLUG)
+    ok(result)
+    assert "4 built, 0 failed" in result.stdout
+    hours = {"en": "Mon–Fri 8:00 a.m.–6:00 p.m.", "fr_CA": "lun.–ven. 8 h 00 – 18 h 00",
+             "zh_Hant": "週一–週五 上午8:00至下午6:00"}
+    for locale in ("en", "fr_CA", "zh_Hant", "fa"):
+        pdf = kits / f"out/{SLUG}/ims-overview-{locale}-print.pdf"
+        # Babel puts narrow and thin no-break spaces in times; compare them as spaces.
+        content = " ".join(text(pdf).replace("\u202f", " ").replace("\u2009", " ").split())
+        assert "Kits Point Physio & Wellness" in content
+        assert "(604) 555-0199" in content  # validated and formatted for Canada
+        if locale in hours:
+            assert hours[locale].replace("\u202f", " ") in content
+        assert decode_qr(pdf, tmp_path / locale) == [BOOKING]
+
+
+def test_a_hand_written_comment_survives_set(kits):
+    path = kits / CLINIC
+    path.write_text(path.read_text().replace(
+        "country: CA", "# Head office confirmed the colours on 3 May.\ncountry: CA  # Canada"))
+    ok(clinic(kits, "set", SLUG, "colors.primary", "#114b5f"))
+    content = path.read_text()
+    assert "# Head office confirmed the colours on 3 May." in content
+    assert "country: CA  # Canada" in content
+    assert 'primary: "#114b5f"' in content
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("colors.primary", "red;} body{background:url(file:///etc/passwd)}", "is not a colour"),
+    ("colors.primary", "#7fd1e8", "too light for text: contrast"),
+    ("colors.accent", "cmyk(120%, 0%, 0%, 0%)", "is not a colour"),
+    ("contact.booking_url", "javascript:alert(1)", "should be a web address starting with https"),
+    ("contact.booking_url", "file:///etc/passwd", "should be a web address starting with https"),
+    ("contact.website", "https://169.254.169.254/", "private or local address"),
+    ("contact.website", "https://localhost/", "points at this computer"),
+    ("contact.phone", "12345", "is not a valid phone number in CA"),
+    ("country", "XX", "two-letter ISO country code"),
+    ("locales", "en, fr-FR", "'fr-FR' is not a locale of this project"),
+    ("locales", "no", "'no' is not a locale of this project"),
+    ("paper", "a3", "'a3' is not one of: letter, a4"),
+    ("hours", "Mon-Fri 8-18", "write days and times like"),
+    ("hours", "Mon 18:00-08:00", "closing time is not after the opening time"),
+    ("price", "cheap", "is not a price"),
+    ("price", "95 XYZ", "is not a currency code"),
+    ("name", "  ", "is empty"),
+    ("adress", "x", "unknown key 'adress'; did you mean 'address'?"),
+    ("logo", "../../etc/passwd", "use `ims-brochure clinic logo`"),
+])
+def test_bad_values_are_refused_and_the_file_is_unchanged(kits, key, value, message):
+    path = kits / CLINIC
+    before = path.read_bytes()
+    result = clinic(kits, "set", SLUG, key, value)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_contrast_refusal_measures_and_suggests(kits):
+    result = clinic(kits, "set", SLUG, "colors.primary", "#7fd1e8")
+    assert "WCAG AA needs 4.5:1 for body text; try a darker shade such as" in result.stderr
+    suggested = result.stderr.split('such as "')[1].split('"')[0]
+    ok(clinic(kits, "set", SLUG, "colors.primary", suggested))
+
+
+def test_values_that_look_like_other_types_stay_text(kits):
+    # A number written without +1 belongs to the clinic's country, so it goes first.
+    ok(clinic(kits, "set", SLUG, "contact.phone", "+1 604 555 0199"))
+    ok(clinic(kits, "set", SLUG, "country", "NO"))  # Norway, not False
+    shown = json.loads(clinic(kits, "show", SLUG, "--json").stdout)
+    assert shown["country"] == "NO"
+    assert shown["phone"] == "+1 604-555-0199"  # a Canadian number, shown from Norway
+
+
+def _png(path: Path, size: tuple[int, int], mode: str = "RGB") -> Path:
+    Image.new(mode, size, "white" if mode == "RGB" else 1).save(path)
+    return path
+
+
+def _svg(path: Path, body: str, prolog: str = "") -> Path:
+    path.write_text(f'{prolog}<svg xmlns="http://www.w3.org/2000/svg" '
+                    f'xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">'
+                    f"{body}</svg>")
+    return path
+
+
+BAD_LOGOS = {
+    "external entity": lambda d: _svg(d / "x.svg", "<text>&x;</text>",
+                                      '<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'),
+    "entity bomb": lambda d: _svg(d / "b.svg", "<text>&c;</text>",
+                                  '<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">'
+                                  '<!ENTITY c "&b;&b;&b;">]>'),
+    "file image": lambda d: _svg(d / "i.svg", '<image href="file:///etc/passwd"/>'),
+    "http use": lambda d: _svg(d / "u.svg", '<use xlink:href="http://127.0.0.1/x.svg#a"/>'),
+    "script": lambda d: _svg(d / "s.svg", "<script>alert(1)</script>"),
+    "css url": lambda d: _svg(d / "c.svg", '<rect style="fill:url(https://x.example/p)"/>'),
+    "not an image": lambda d: (d / "n.png").write_text("hello") and d / "n.png",
+    "truncated": lambda d: (d / "t.png").write_bytes(
+        _png(d / "full.png", (800, 400)).read_bytes()[:200]) and d / "t.png",
+    "decompression bomb": lambda d: _png(d / "bomb.png", (14000, 14000), "1"),
+    "low resolution": lambda d: _png(d / "small.png", (120, 40)),
+    "folder": lambda d: (d / "dir.png").mkdir() or d / "dir.png",
+    "fifo": lambda d: os.mkfifo(d / "pipe.png") or d / "pipe.png",
+    "device": lambda d: Path("/dev/zero"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LOGOS))
+def test_bad_logos_are_refused_quickly_and_change_nothing(kits, tmp_path, case):
+    bad = BAD_LOGOS[case](tmp_path)
+    before = (kits / CLINIC).read_bytes()
+    logo = kits / "brochures/clinics/kits-point/logo.svg"
+    logo_before = logo.read_bytes()
+    result = subprocess.run(
+        ["timeout", "20", *run_cli_args(kits, "clinic", "logo", SLUG, str(bad))],
+        capture_output=True, text=True)
+    assert result.returncode == 2, (case, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and result.stderr.strip()
+    assert (kits / CLINIC).read_bytes() == before
+    assert logo.read_bytes() == logo_before
+    assert sorted(p.name for p in logo.parent.iterdir()) == ["logo.svg"]
+
+
+def run_cli_args(project: Path, *args: str) -> list[str]:
+    import sys
+    return [sys.executable, str(REPO / "cli.py"), "--project", str(project), *args]
+
+
+def test_a_mid_resolution_logo_is_accepted_with_a_warning(kits, tmp_path):
+    result = clinic(kits, "logo", SLUG, str(_png(tmp_path / "mid.png", (450, 190))))
+    ok(result)
+    assert "prints at" in result.stderr and "300 dpi" in result.stderr
+
+
+def _latin_only_font(tmp_path: Path) -> Path:
+    source = subprocess.run(["fc-match", "--format=%{file}", "Noto Serif:bold"],
+                            capture_output=True, text=True, check=True).stdout
+    options = subset.Options()
+    font = TTFont(source)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=range(0x20, 0x7F))  # ASCII only: no é, no Arabic
+    subsetter.subset(font)
+    target = tmp_path / "BrandSerif-Bold.ttf"
+    font.save(target)
+    return target
+
+
+def test_brand_font_missing_latin_letters_is_refused_naming_the_locale(kits, tmp_path):
+    before = (kits / CLINIC).read_bytes()
+    result = clinic(kits, "font", SLUG, "--heading", str(_latin_only_font(tmp_path)))
+    assert result.returncode == 2
+    assert "fr_CA needs" in result.stderr and "é" in result.stderr
+    assert (kits / CLINIC).read_bytes() == before
+
+
+def test_brand_font_is_used_and_other_scripts_fall_back(kits, tmp_path):
+    ok(clinic(kits, "set", SLUG, "locales", "en, fa"))
+    result = clinic(kits, "font", SLUG, "--heading", str(_latin_only_font(tmp_path)))
+    ok(result)
+    assert "fa: BrandSerif-Bold.ttf lacks this script" in result.stderr
+    built = run_cli("--project", str(kits), "build", "--clinic", SLUG)
+    ok(built)
+    names = " ".join(row["name"] for row in fonts(kits / f"out/{SLUG}/ims-overview-en-print.pdf"))
+    assert "ClinicHeading" in names.replace("-", "")  # the brand font, by its @font-face name
+    assert all(row["emb"] == "yes" for row in fonts(kits / f"out/{SLUG}/ims-overview-fa-print.pdf"))
+
+
+def test_not_a_font_is_refused(kits, tmp_path):
+    fake = tmp_path / "fake.ttf"
+    fake.write_text("not a font")
+    result = clinic(kits, "font", SLUG, "--body", str(fake))
+    assert result.returncode == 2 and "not a usable TrueType/OpenType font" in result.stderr
+
+
+@pytest.mark.parametrize(("slug", "message"), [
+    ("../../etc", "is not valid"), ("a/b", "is not valid"), ("CON", "is not valid"),
+    ("con", "reserved device name"), ("Cedar-Grove", "is not valid"),
+    ("cedar-grove", "already exists"),
+])
+def test_new_refuses_bad_or_clashing_slugs(project, slug, message):
+    result = clinic(project, "new", slug, "--name", "X")
+    assert result.returncode == 2 and message in result.stderr
+    assert not (project / "etc.yaml").exists()
+
+
+def test_show_list_validate_remove_and_preview(kits):
+    shown = json.loads(clinic(kits, "show", SLUG, "--json").stdout)
+    assert shown["hours"] == ["Mon–Fri 8:00\u202fa.m.–6:00\u202fp.m.",
+                              "Sat 9:00\u202fa.m.–1:00\u202fp.m."]
+    assert SLUG in clinic(kits, "list").stdout
+    validated = clinic(kits, "validate", SLUG)
+    ok(validated)
+    preview = clinic(kits, "preview", SLUG, "--locale", "fa")
+    ok(preview)
+    images = sorted((kits / "out/preview" / SLUG).glob("*.png"))
+    assert [p.name for p in images] == ["ims-overview-fa-print-1.png",
+                                        "ims-overview-fa-print-2.png"]
+    assert Image.open(images[0]).size[0] > 800
+    ok(clinic(kits, "remove", SLUG, "--yes"))
+    assert not (kits / CLINIC).exists() and not (kits / "brochures/clinics" / SLUG).exists()
+
+
+def test_welcome_line_translations_follow_the_incomplete_policy(project):
+    path = project / "brochures/clinics/thameside.yaml"
+    path.write_text(path.read_text().replace(
+        "  ar: أهلًا بكم في Thameside. اسألونا عن أي شيء يخص علاجكم.\n", ""))
+    failed = run_cli("--project", str(project), "build", "--clinic", "thameside",
+                     "--locale", "ar")
+    assert failed.returncode == 1
+    assert "1 message(s) of this brochure are untranslated" in failed.stderr
+    drafted = run_cli("--project", str(project), "build", "--clinic", "thameside",
+                      "--locale", "ar", "--allow-incomplete")
+    ok(drafted)
+    pdf = project / "out/thameside/ims-overview-ar-print.pdf"
+    assert "Welcome to Thameside" in text(pdf) and "DRAFT TRANSLATION" in text(pdf, 1)
