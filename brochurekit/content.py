@@ -40,12 +40,14 @@ class Brochure:
     title: Message
     subtitle: Message
     tagline: Message
-    promise: Message
+    promise: Message | None
     sections: tuple[Section, ...]
 
     def messages(self) -> Iterator[Message]:
         """Every translatable string, in reading order."""
-        yield from (self.title, self.subtitle, self.tagline, self.promise)
+        yield from (self.title, self.subtitle, self.tagline)
+        if self.promise:
+            yield self.promise
         for section in self.sections:
             yield section.heading
             yield from section.body
@@ -61,7 +63,7 @@ class Brochure:
             title=change(self.title),
             subtitle=change(self.subtitle),
             tagline=change(self.tagline),
-            promise=change(self.promise),
+            promise=change(self.promise) if self.promise else None,
             sections=tuple(
                 replace(
                     section,
@@ -97,10 +99,13 @@ def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> B
     def message(key_parts: tuple, text: str, line: int | None, note: str) -> Message:
         return Message("/".join((brochure_id, *map(str, key_parts))), text, line, note)
 
-    title, subtitle, tagline, promise = (
+    title, subtitle, tagline = (
         message((key,), top.text(key), top.line(key), brochure_note)
-        for key in ("title", "subtitle", "tagline", "promise")
+        for key in ("title", "subtitle", "tagline")
     )
+    promise_text = top.text("promise", required=False)
+    promise = message(("promise",), promise_text, top.line("promise"), brochure_note) \
+        if promise_text else None
     sections = []
     seen_ids: dict[str, int | None] = {}
     for fields in top.items("sections"):

@@ -20,7 +20,12 @@ PAPERS = {
     # Print shops ask 1/8 in of bleed on US sizes and 3 mm on ISO sizes.
     "letter": Paper("letter", 215.9, 279.4, 3.175, "1/8 in"),
     "a4": Paper("a4", 210.0, 297.0, 3.0, "3 mm"),
+    # Poster sizes (a clinic's `poster_paper`).
+    "tabloid": Paper("tabloid", 279.4, 431.8, 3.175, "1/8 in"),
+    "a3": Paper("a3", 297.0, 420.0, 3.0, "3 mm"),
 }
+# Brochures and handouts print on the clinic's office paper; posters may be larger.
+BROCHURE_PAPERS = ("letter", "a4")
 
 
 @dataclass(frozen=True)
@@ -48,19 +53,33 @@ class Layout:
     template: str
     stylesheet: str
     pages: int
-    # Panels that brochure sections may be placed in (the cover is drawn by the template).
+    # Panels that brochure sections may be placed in (covers are drawn by the template).
     content_panels: tuple[str, ...]
+    landscape: bool
+    # Which clinic setting chooses the paper: "paper" or "poster_paper".
+    paper_key: str = "paper"
 
 
 LAYOUTS = {
-    "tri-fold": Layout(
-        "tri-fold",
-        "tri-fold.html",
-        "tri-fold.css",
-        pages=2,
-        content_panels=("flap", "inside-1", "inside-2", "inside-3", "back"),
-    ),
+    "tri-fold": Layout("tri-fold", "tri-fold.html", "tri-fold.css", pages=2,
+                       content_panels=("flap", "inside-1", "inside-2", "inside-3", "back"),
+                       landscape=True),
+    "handout": Layout("handout", "handout.html", "handout.css", pages=2,
+                      content_panels=("page-1", "page-2"), landscape=False),
+    "poster": Layout("poster", "poster.html", "poster.css", pages=1,
+                     content_panels=("poster",), landscape=False, paper_key="poster_paper"),
 }
+
+
+def sheets_for(layout: Layout, paper: Paper, right_to_left: bool) -> tuple[Sheet, ...]:
+    """The printed pages of a layout on a paper, with their panels."""
+    if layout.name == "tri-fold":
+        return tri_fold_sheets(paper, right_to_left)
+    # One panel per page: the page itself.
+    return tuple(Sheet(paper.width_mm, paper.height_mm,
+                       (Panel(name, 0.0, paper.width_mm, at_left=True, at_right=True),))
+                 for name in layout.content_panels)
+
 
 # A roll fold tucks the flap inside the other two panels, so it is cut narrower than them.
 FLAP_INSET_MM = 2.0
