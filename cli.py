@@ -76,11 +76,15 @@ def commands(ctx: click.Context, project: Path) -> None:
               help="Only this brochure.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Output folder [default: PROJECT/out].")
+@click.option("--profile", "profiles", multiple=True, type=click.Choice(["print", "screen"]),
+              help="print: PDF/X-4 for the press (bleed, crop marks, CMYK); screen: tagged "
+                   "PDF/UA with live links. Default: both.")
 @click.option("--allow-incomplete", is_flag=True,
               help="Build cells whose translation is incomplete: English fills the gaps and "
                    "every page is marked DRAFT TRANSLATION.")
 @click.pass_obj
-def build(obj: Context, clinics, locales, brochures, out_dir, allow_incomplete) -> None:
+def build(obj: Context, clinics, locales, brochures, profiles, out_dir, allow_incomplete
+          ) -> None:
     from brochurekit.build import Selection
     from brochurekit.build import build as run_build
     from brochurekit.project import load_project
@@ -92,8 +96,10 @@ def build(obj: Context, clinics, locales, brochures, out_dir, allow_incomplete) 
         built = hasattr(outcome, "sha256")
         note = f", body type fitted to {outcome.fit:.0%}" if built and outcome.fit < 1 else ""
         click.echo(f"{'ok  ' if built else 'FAIL'} {job.name} ({job.profile}{note})")
+        for warning in outcome.warnings if built else ():
+            click.echo(f"     {warning}")
 
-    result = _call(lambda: run_build(project, out, Selection(clinics, locales, brochures),
+    result = _call(lambda: run_build(project, out, Selection(clinics, locales, brochures, profiles),
                                      allow_incomplete=allow_incomplete, on_cell=report))
     click.echo(f"\n{len(result.outputs)} built, {len(result.failures)} failed -> {result.out_dir}")
     if result.completeness:
@@ -107,6 +113,40 @@ def build(obj: Context, clinics, locales, brochures, out_dir, allow_incomplete) 
     for failure in result.failures:
         click.echo(f"  failed: {failure.message}", err=True)
     sys.exit(0 if result.ok else 1)
+
+
+@commands.command(name="check")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Output folder to check [default: PROJECT/out].")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_obj
+def check_command(obj: Context, out_dir: Path | None, as_json: bool) -> None:
+    """Preflight the built PDFs: page boxes and bleed, fonts embedded and subset, image
+    resolution, colour (no RGB in print files) and file structure (qpdf). Exit 1 on errors."""
+    import json
+
+    from brochurekit.build import check_outputs
+    from brochurekit.project import load_project
+
+    project = _call(load_project, obj.project)
+    results = _call(check_outputs, project, out_dir or project.root / "out")
+    errors = sum(f.level == "error" for _, findings in results for f in findings)
+    if as_json:
+        click.echo(json.dumps([
+            {"clinic": entry.get("clinic"), "locale": entry.get("locale"),
+             "brochure": entry.get("brochure"), "profile": entry.get("profile"),
+             "path": entry.get("path"),
+             "findings": [{"rule": f.rule, "level": f.level, "page": f.page,
+                           "message": f.message} for f in findings]}
+            for entry, findings in results], indent=2, ensure_ascii=False))
+    else:
+        for entry, findings in results:
+            for finding in findings:
+                click.echo(f"{entry.get('clinic')}/{entry.get('locale')}/"
+                           f"{entry.get('brochure')} ({entry.get('profile')}): {finding}",
+                           err=finding.level == "error")
+        click.echo(f"{len(results)} PDF(s) checked, {errors} error(s)")
+    sys.exit(1 if errors else 0)
 
 
 @commands.group()

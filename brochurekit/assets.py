@@ -119,9 +119,15 @@ def check_font(path: Path) -> AssetCheck:
     try:
         font = TTFont(path, lazy=True)
         font.getBestCmap()
+        # OS/2 fsType bit 1: "restricted licence embedding", the font may not be put in a PDF.
+        restricted = "OS/2" in font and font["OS/2"].fsType & 0x000F == 0x0002
         font.close()
     except (TTLibError, OSError, KeyError, AssertionError, ValueError) as exc:
         return AssetCheck(f"{path.name} is not a usable TrueType/OpenType font ({exc})")
+    if restricted:
+        return AssetCheck(f"{path.name}'s licence does not allow embedding it in a document "
+                          "(OS/2 fsType: restricted), so no print-ready PDF can use it; ask the "
+                          "foundry for an embeddable licence or choose another font")
     return AssetCheck()
 
 
@@ -144,3 +150,15 @@ def font_family(path: Path) -> str:
 
 def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1]
+
+
+def check_icc(path: Path) -> AssetCheck:
+    """A print shop's CMYK output profile (.icc)."""
+    if path.suffix.lower() not in (".icc", ".icm"):
+        return AssetCheck(f"{path.name} should be an ICC profile (.icc)")
+    if not path.is_file() or path.stat().st_size > 4 * MAX_ASSET_BYTES:
+        return AssetCheck(f"{path.name} is not a usable ICC profile file")
+    header = path.read_bytes()[:20]
+    if header[16:20] != b"CMYK":  # the profile's data colour space
+        return AssetCheck(f"{path.name} is not a CMYK output (printer) profile")
+    return AssetCheck()

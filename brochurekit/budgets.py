@@ -14,7 +14,7 @@ from functools import cache
 from fontTools.ttLib import TTFont
 
 from .errors import InputError
-from .layouts import FLAP_INSET_MM, PANEL_PADDING_MM, PAPERS
+from .layouts import BROCHURE_PAPERS, FLAP_INSET_MM, PANEL_PADDING_MM, PAPERS
 
 MM_PER_PT = 25.4 / 72
 SAMPLE = "the quick brown fox jumps over the lazy dog while five boxing wizards jump quickly"
@@ -33,7 +33,7 @@ class TextBox:
 def _narrowest_panel_mm() -> float:
     """Inner width of the narrowest panel (the flap) on any paper."""
     widths = []
-    for paper in PAPERS.values():
+    for paper in (PAPERS[name] for name in BROCHURE_PAPERS):
         widths.append(paper.height_mm / 3 - FLAP_INSET_MM - 2 * PANEL_PADDING_MM)
     return min(widths)
 
@@ -41,7 +41,7 @@ def _narrowest_panel_mm() -> float:
 def _cover_mm() -> float:
     """Inner width of the front cover (a wide panel) on the narrowest paper."""
     widths = []
-    for paper in PAPERS.values():
+    for paper in (PAPERS[name] for name in BROCHURE_PAPERS):
         flap = paper.height_mm / 3 - FLAP_INSET_MM
         widths.append((paper.height_mm - flap) / 2 - 2 * PANEL_PADDING_MM)
     return min(widths)

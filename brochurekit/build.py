@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .catalogs import (
@@ -23,11 +26,12 @@ from .catalogs import (
 from .errors import BrochureError, InputError, Location, RenderError, suggest
 from .files import write_atomic
 from .layouts import LAYOUTS, PAPERS
+from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
 from .project import Project
 from .pseudo import PSEUDO_LOCALES
 from .render import Job, jinja_environment, render_html
 
-PROFILES = ("print",)
+PROFILES = ("print", "screen")
 MANIFEST = "manifest.json"
 # A panel may end this close below its floor before it counts as spilled (rounding of layout).
 OVERFLOW_TOLERANCE_MM = 0.3
@@ -47,6 +51,7 @@ class Output:
     sha256: str
     untranslated: int
     fit: float = 1.0
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,12 +79,14 @@ class Selection:
     clinics: tuple[str, ...] = ()
     locales: tuple[str, ...] = ()
     brochures: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
 
 
-def plan_jobs(project: Project, selection: Selection, profiles: Iterable[str] = PROFILES
-              ) -> list[Job]:
+def plan_jobs(project: Project, selection: Selection) -> list[Job]:
     """Every selected cell; unknown names in the selection are errors with suggestions."""
+    profiles = selection.profiles or PROFILES
     errors = [
+        *_unknown("profile", selection.profiles, PROFILES),
         *_unknown("clinic", selection.clinics, project.clinics),
         *_unknown("locale", selection.locales, (*project.locales, *PSEUDO_LOCALES)),
         *_unknown("brochure", selection.brochures, project.brochures),
@@ -109,6 +116,24 @@ def _unknown(kind: str, wanted: Iterable[str], known: Iterable[str]) -> list[str
     known = sorted(known)
     return [f"unknown {kind} {name!r}; {suggest(name, known, 'known')}"
             for name in wanted if name not in known]
+
+
+def document_date(job: Job, root: Path) -> str:
+    """The date written into a PDF: SOURCE_DATE_EPOCH when set (reproducible-builds.org),
+    otherwise the newest change among the cell's own inputs, so a rebuild of unchanged inputs
+    gives the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        inputs = [root / job.brochure.path, root / job.clinic.path]
+        if job.locale != SOURCE_LOCALE and not is_pseudo(job.locale):
+            inputs.append(root / catalog_path(job.locale))
+        epoch = str(max(int(path.stat().st_mtime) for path in inputs if path.exists()))
+    moment = datetime.fromtimestamp(int(epoch), tz=UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def _project_root(environment) -> Path:
+    return Path(environment.loader.searchpath[0]).parent
 
 
 def output_path(job: Job) -> Path:
@@ -185,7 +210,8 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
     layout = LAYOUTS[job.brochure.layout]
     localized = translate(job.brochure, translations)
     info = locale_info(job.locale)
-    rendered = render_html(environment, job, localized, translations, info)
+    date = document_date(job, _project_root(environment))
+    rendered = render_html(environment, job, localized, translations, info, document_date=date)
     if translations.missing:
         if not allow_incomplete:
             raise RenderError(
@@ -193,13 +219,15 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                 f"untranslated or fuzzy in {catalog_path(job.locale)}; list them with "
                 f"`ims-brochure i18n stats {job.locale} --missing`, or build with "
                 "--allow-incomplete to print a marked draft")
-        rendered = render_html(environment, job, localized, translations, info, draft=True)
+        rendered = render_html(environment, job, localized, translations, info, draft=True,
+                               document_date=date)
+    _check_glyphs(job, rendered.html, localized)
     # Long translations are fitted before they fail: the body type steps down as a whole (every
     # panel keeps one size) to a floor below which print stops being comfortable to read.
     for fit in FIT_STEPS:
         theme_css = rendered.theme.css(fit)
         document = renderer.layout(job.name, rendered.html, ["base.css", layout.stylesheet],
-                                   theme_css)
+                                   theme_css, job.profile, job.clinic.branding.cmyk_profile)
         spilled = [f for f in panel_fits(document) if f.overflow_mm > OVERFLOW_TOLERANCE_MM]
         if not spilled and len(document.pages) == layout.pages:
             break
@@ -214,13 +242,84 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                 else f"runs {fit.overflow_mm:.1f} mm too long")
             for fit in spilled) + "; shorten the text of that panel")
     identifier = hashlib.sha256((rendered.html + theme_css).encode()).hexdigest()[:32].encode()
-    bleed = PAPERS[job.clinic.paper].bleed_mm if job.profile == "print" else 0.0
-    data = renderer.write(job.name, document, bleed, identifier)
+    bleed = PAPERS[job.clinic.paper_for(layout)].bleed_mm if job.profile == "print" else 0.0
+    data = renderer.write(job.name, document, bleed, identifier, job.profile)
     relative = output_path(job)
-    write_atomic(out_dir / relative, data)
+    # Preflight the finished bytes before they get their final name.
+    warnings = write_atomic(out_dir / relative, data, check=lambda path: _preflight(
+        job, path, expected_for(job)))
     return Output(job.clinic.slug, job.locale, job.brochure.id, layout.name, job.profile,
                   relative.as_posix(), len(document.pages), hashlib.sha256(data).hexdigest(),
-                  len(translations.missing), fit)
+                  len(translations.missing), fit, tuple(warnings or ()))
+
+
+def expected_for(job: Job) -> Expected:
+    """What the cell's PDF must measure, from the layout, the paper and the profile."""
+    layout = LAYOUTS[job.brochure.layout]
+    paper = PAPERS[job.clinic.paper_for(layout)]
+    width, height = (paper.height_mm, paper.width_mm) if layout.landscape \
+        else (paper.width_mm, paper.height_mm)
+    bleed = paper.bleed_mm if job.profile == "print" else 0.0
+    return Expected(width * PT_PER_MM, height * PT_PER_MM, bleed * PT_PER_MM, layout.pages,
+                    job.profile)
+
+
+def _preflight(job: Job, path: Path, expected: Expected) -> list[str]:
+    findings = preflight_pdf(path, expected)
+    errors = [f for f in findings if f.level == "error"]
+    if errors:
+        raise RenderError(f"{job.name} ({job.profile}): preflight failed: "
+                          + "; ".join(str(f) for f in errors))
+    return [str(f) for f in findings]
+
+
+def _check_glyphs(job: Job, html: str, localized) -> None:
+    """Every character the page prints must be in one of the fonts its script uses."""
+    from html import unescape
+
+    from .assets import font_characters
+    from .render import font_stack
+
+    text = unescape(re.sub(r"<[^>]+>", " ", html.split("<body", 1)[-1]))
+    families = (*font_stack(job.locale), "Noto Sans")
+    missing = missing_glyphs([text], families)
+    brand = job.clinic.branding
+    for font in filter(None, (brand.body_font, brand.heading_font)):
+        missing -= font_characters(font)
+    if not missing:
+        return
+    sample = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in sorted(missing)[:5])
+    where = sorted({message.key for message in localized.messages()
+                    if any(char in message.text for char in missing)})
+    source = f" in {', '.join(where[:3])} ({catalog_path(job.locale)})" if where else ""
+    raise RenderError(f"{job.name}: no font for {sample}{source}; these would print as empty "
+                      "boxes. Fix the text, or add a font that has them")
+
+
+def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, list]]:
+    """Preflight every PDF listed in the output folder's manifest, against what its cell must
+    measure; a PDF listed but missing, or of an unknown cell, is a finding too."""
+    from .preflight import Finding
+
+    path = out_dir / MANIFEST
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"no readable manifest ({exc}); build first", Location(path)) from None
+    results = []
+    for entry in entries if isinstance(entries, list) else []:
+        clinic = project.clinics.get(entry.get("clinic"))
+        brochure = project.brochures.get(entry.get("brochure"))
+        pdf = out_dir / str(entry.get("path", ""))
+        if clinic is None or brochure is None or entry.get("profile") not in PROFILES:
+            results.append((entry, [Finding("structure", "warning",
+                                            "this cell is no longer in the project")]))
+        elif not pdf.is_file():
+            results.append((entry, [Finding("structure", "error", "the PDF is missing")]))
+        else:
+            job = Job(brochure, clinic, entry["locale"], entry["profile"])
+            results.append((entry, preflight_pdf(pdf, expected_for(job))))
+    return results
 
 
 def _update_manifest(out_dir: Path, outputs: list[Output]) -> None:
@@ -240,7 +339,7 @@ def _update_manifest(out_dir: Path, outputs: list[Output]) -> None:
                 entries[_cell_key(entry)] = entry
     for output in outputs:
         entry = {key: value for key, value in output.__dict__.items()
-                 if key not in ("untranslated", "fit")}
+                 if key not in ("untranslated", "fit", "warnings")}
         entries[_cell_key(entry)] = entry
     ordered = [entries[key] for key in sorted(entries)]
     write_atomic(path, (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode())

@@ -245,7 +245,7 @@ def write_pot(root: Path) -> tuple[Path, bool]:
 
 def _message_table(catalog: Catalog):
     # The .po format wraps long comments over several lines; compare their text, not the lines.
-    return [(m.context, m.id, tuple(m.locations), " ".join(m.auto_comments))
+    return [(m.context, m.id, tuple(sorted(m.locations)), " ".join(m.auto_comments))
             for m in catalog if m.id]
 
 

@@ -41,6 +41,7 @@ SETTABLE = {
     "hours": "text",
     "locales": "list",  # "en, fr_CA"
     "paper": "lower",
+    "poster_paper": "lower",  # letter, a4, tabloid (11x17 in) or a3
     "price": "text",
     "practitioners": "people",  # "Name, credential; Name, credential"
 }
@@ -380,7 +381,9 @@ def preview(root: Path, slug: str, locales: tuple[str, ...], out_dir: Path
     existing_clinic(root, slug)
     images: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="ims-preview-") as scratch:
-        result = build(project, Path(scratch), Selection((slug,), locales), allow_incomplete=True)
+        # The screen profile shows the brochure as it reads, without bleed and crop marks.
+        result = build(project, Path(scratch), Selection((slug,), locales, (), ("screen",)),
+                       allow_incomplete=True)
         for output in result.outputs:
             stem = out_dir / slug / Path(output.path).stem
             stem.parent.mkdir(parents=True, exist_ok=True)

@@ -12,10 +12,10 @@ from urllib.parse import quote, urlsplit
 import phonenumbers
 from babel.numbers import list_currencies
 
-from .assets import check_font, check_logo
+from .assets import check_font, check_icc, check_logo
 from .errors import InputError, Location
 from .hours import Opening, parse_hours
-from .layouts import PAPERS
+from .layouts import BROCHURE_PAPERS, PAPERS, Layout
 from .schema import Fields, read_fields
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -109,6 +109,7 @@ class Branding:
     logo_url: str = ""  # the same file as a URL relative to the project folder
     heading_font: Path | None = None
     body_font: Path | None = None
+    cmyk_profile: Path | None = None  # the print shop's ICC profile, if it gave one
 
     @property
     def on_primary(self) -> Color:
@@ -155,6 +156,11 @@ class Clinic:
     price: Price | None = None
     # English welcome line and its translations, as (locale, text) pairs.
     welcome: tuple[tuple[str, str], ...] = ()
+    poster_paper: str = "letter"
+
+    def paper_for(self, layout: Layout) -> str:
+        """The paper a layout prints on for this clinic (posters may be larger)."""
+        return getattr(self, layout.paper_key)
 
     def welcome_in(self, locale: str) -> tuple[str, bool] | None:
         """The welcome line for a locale and whether it is translated (English otherwise)."""
@@ -166,8 +172,8 @@ class Clinic:
         return texts["en"], locale == "en"
 
 
-CLINIC_KEYS = ("name", "locales", "paper", "colors", "logo", "fonts", "contact", "address",
-               "country", "hours", "practitioners", "price", "welcome")
+CLINIC_KEYS = ("name", "locales", "paper", "poster_paper", "colors", "logo", "fonts", "contact",
+               "address", "country", "print_profile", "hours", "practitioners", "price", "welcome")
 
 
 def check_slug(slug: str) -> str | None:
@@ -196,7 +202,8 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
     asset_dir = path.parent / slug
     name = top.text("name")
     locales = _locales(top, known_locales)
-    paper = top.choice("paper", PAPERS, default="letter")
+    paper = top.choice("paper", BROCHURE_PAPERS, default="letter")
+    poster_paper = top.choice("poster_paper", PAPERS, default=paper)
     colors = top.sub("colors") if top.has("colors") else None
     if colors is not None:
         colors.only(("primary", "accent"))
@@ -213,6 +220,8 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
             if fonts.has("heading") else None
         body_font = _asset(top, ("fonts", "body"), asset_dir, check_font) \
             if fonts.has("body") else None
+    cmyk_profile = _asset(top, ("print_profile",), asset_dir, check_icc) \
+        if top.has("print_profile") else None
     country = top.parsed("country", _country, required=False)
     contact = _contact(top, country)
     address = top.text_list("address")
@@ -224,8 +233,9 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
         return None
     logo_url = quote(logo.relative_to(root).as_posix()) if logo else ""
     return Clinic(slug, display, name, locales, paper,
-                  Branding(primary, accent, logo, logo_url, heading_font, body_font),
-                  contact, address, country, hours, practitioners, price, welcome)
+                  Branding(primary, accent, logo, logo_url, heading_font, body_font,
+                           cmyk_profile),
+                  contact, address, country, hours, practitioners, price, welcome, poster_paper)
 
 
 def _color(colors: Fields | None, key: str, default: str) -> Color | None:

@@ -9,11 +9,14 @@ from pathlib import Path
 from .errors import InputError, Location
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+def write_atomic(target: Path, data: bytes, check=None):
     """Write beside the target under a unique name, then rename over it.
 
     A killed process leaves at most a hidden temporary file, never a truncated target.
+    `check(path)` may inspect the complete temporary file first; if it raises, the target is
+    left as it was. Returns what `check` returned.
     """
+    result = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
@@ -26,12 +29,15 @@ def write_atomic(target: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
+        if check is not None:
+            result = check(Path(temporary))
         os.replace(temporary, target)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise InputError(f"cannot write the file: {exc.strerror}", Location(target)) from None
         raise
+    return result
 
 
 def _umask() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import mimetypes
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from .colormanagement import DEFAULT_CMYK_PROFILE, raster_to_cmyk, svg_to_cmyk
 from .errors import RenderError
 
 PT_PER_MM = 72 / 25.4
@@ -34,11 +36,17 @@ class BlockedResourceError(FatalURLFetchingError):
 
 
 class ProjectFetcher(URLFetcher):
-    """Serves `file:` URLs inside the project folder and nothing else: no network, no escape."""
+    """Serves `file:` URLs inside the project folder and nothing else: no network, no escape.
 
-    def __init__(self, root: Path):
+    For the print profile it also serves the press's ICC profile (the one file allowed from
+    outside, named by the configuration, never by a document) and gives logos in CMYK.
+    """
+
+    def __init__(self, root: Path, cmyk_profiles: tuple[Path, ...] = ()):
         super().__init__(allowed_protocols=("file",))
         self.root = root.resolve()
+        self.cmyk_profiles = {path.resolve() for path in cmyk_profiles}
+        self.press_profile = next(iter(cmyk_profiles), None)
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -46,13 +54,22 @@ class ProjectFetcher(URLFetcher):
             raise BlockedResourceError(f"blocked {url[:120]!r}: only files inside the project "
                                        "may be used")
         path = Path(url2pathname(parts.path)).resolve()
+        if path in self.cmyk_profiles and path.is_file():
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                      {"Content-Type": "application/vnd.iccprofile"})
         if not path.is_relative_to(self.root):
             raise BlockedResourceError(f"blocked {url[:120]!r}: the file is outside the project")
         if not path.is_file():
             raise BlockedResourceError(f"{path.relative_to(self.root)} is missing or not a file")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
-                                  {"Content-Type": content_type})
+        data = path.read_bytes()
+        if self.press_profile and path.is_relative_to(self.root / "brochures" / "clinics"):
+            # Logos go to the press in its CMYK, not as RGB for the RIP to guess at.
+            if content_type == "image/svg+xml":
+                data = svg_to_cmyk(data, self.press_profile)
+            elif content_type in ("image/png", "image/jpeg"):
+                data, content_type = raster_to_cmyk(data, self.press_profile), "image/jpeg"
+        return URLFetcherResponse(path.as_uri(), data, {"Content-Type": content_type})
 
 
 class _Collect(logging.Handler):
@@ -96,31 +113,63 @@ class Renderer:
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
 
+    @cache  # noqa: B019 - one fetcher per press profile, for the life of the build
+    def print_fetcher(self, cmyk_profile: Path) -> ProjectFetcher:
+        return ProjectFetcher(self.root, (cmyk_profile,))
+
     @cache  # noqa: B019 - one Renderer per build; the cache lives exactly as long as it should.
     def stylesheet(self, name: str) -> CSS:
         path = self.root / "styles" / name
         with _no_warnings(f"styles/{name}"):
             return CSS(filename=str(path), url_fetcher=self.fetcher, font_config=self.font_config)
 
-    def layout(self, job_name: str, html: str, stylesheets: list[str], theme_css: str
-               ) -> Document:
+    def layout(self, job_name: str, html: str, stylesheets: list[str], theme_css: str,
+               profile: str = "print", cmyk_profile: Path | None = None) -> Document:
+        fetcher = self.print_fetcher(cmyk_profile or DEFAULT_CMYK_PROFILE) \
+            if profile == "print" else self.fetcher
+        color_profiles: dict = {}
         with _no_warnings(job_name):
             # The theme's @font-face URLs are relative to the project, like the document's.
             theme = CSS(string=theme_css, font_config=self.font_config,
-                        base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher)
+                        base_url=self.root.as_uri() + "/", url_fetcher=fetcher,
+                        color_profiles=color_profiles)
             document = HTML(string=html, base_url=self.root.as_uri() + "/",
-                            url_fetcher=self.fetcher).render(
+                            url_fetcher=fetcher).render(
                 stylesheets=[*(self.stylesheet(name) for name in stylesheets), theme],
-                font_config=self.font_config)
+                font_config=self.font_config, color_profiles=color_profiles,
+                **PROFILE_OPTIONS[profile])
         return document
 
-    def write(self, job_name: str, document: Document, bleed_mm: float, identifier: bytes
-              ) -> bytes:
+    def write(self, job_name: str, document: Document, bleed_mm: float, identifier: bytes,
+              profile: str = "print") -> bytes:
         def finish(_document, pdf: pydyf.PDF) -> None:
             _set_bleed_boxes(pdf, bleed_mm)
             _refuse_embedded_files(job_name, pdf)
+            _fix_document_id(pdf, identifier)
         with _no_warnings(job_name):
-            return document.write_pdf(finisher=finish, pdf_identifier=identifier)
+            return document.write_pdf(finisher=finish, pdf_identifier=identifier,
+                                      **PROFILE_OPTIONS[profile])
+
+
+# What each output profile asks of WeasyPrint.
+PROFILE_OPTIONS = {
+    # Press: PDF/X-4 with the CMYK output intent (from the theme's @color-profile).
+    "print": {"pdf_variant": "pdf/x-4"},
+    # Screens and email: tagged PDF/UA-1 (title and language come from the HTML), images no
+    # finer than a screen needs.
+    "screen": {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "dpi": 150, "jpeg_quality": 85},
+}
+
+
+def _fix_document_id(pdf: pydyf.PDF, identifier: bytes) -> None:
+    """PDF/X metadata carries a random document ID; derive it from the inputs instead, so the
+    same inputs give byte-identical files."""
+    stable = b"xmp.did:" + identifier
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.extra.get("Type") == "/Metadata":
+            obj.stream = [re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable,
+                                 part if isinstance(part, bytes) else part.encode())
+                          for part in obj.stream]
 
 
 def panel_fits(document: Document) -> list[PanelFit]:

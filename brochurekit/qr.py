@@ -8,7 +8,9 @@ from markupsafe import Markup, escape
 QUIET_ZONE = 4  # modules of white around the code, as scanners expect
 
 
-def qr_svg(url: str, label: str) -> Markup:
+def qr_svg(url: str, label: str, ink: str = "#000000") -> Markup:
+    """`ink` is a validated colour: "#000000" on screen, device-cmyk black ink for the press
+    (inline SVG does not take currentColor from a CSS variable in WeasyPrint 70)."""
     code = segno.make(url, error="m", micro=False)
     size = code.symbol_size(scale=1, border=0)[0]
     commands = []
@@ -26,6 +28,5 @@ def qr_svg(url: str, label: str) -> Markup:
     return Markup(
         '<svg class="qr" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
         'viewBox="-{q} -{q} {full} {full}" shape-rendering="crispEdges">'
-        '<rect x="-{q}" y="-{q}" width="{full}" height="{full}" fill="#ffffff"/>'
-        '<path fill="#000000" d="{path}"/></svg>'
-    ).format(label=escape(label), q=QUIET_ZONE, full=full, path="".join(commands))
+        '<path fill="{ink}" d="{path}"/></svg>'
+    ).format(label=escape(label), q=QUIET_ZONE, full=full, path="".join(commands), ink=ink)

@@ -18,17 +18,19 @@ from jinja2 import (
 from markupsafe import Markup
 
 from .catalogs import LocaleInfo, Translations, is_pseudo
-from .clinics import CREDENTIAL_CONTEXT, Clinic, tint_of
+from .clinics import BLACK, CREDENTIAL_CONTEXT, INK, WHITE, Clinic, Color, tint_of
+from .colormanagement import DEFAULT_CMYK_PROFILE, css_cmyk, rgb_to_cmyk
 from .content import Brochure
 from .errors import Location, RenderError
 from .hours import format_hours, hours_locale
-from .layouts import LAYOUTS, PAPERS, Paper, tri_fold_sheets
+from .layouts import LAYOUTS, PAPERS, Layout, Paper, sheets_for
 from .pseudo import pseudo_translate
 from .qr import qr_svg
 
 # Print runs artwork past the trim; this much extra page is left around it for crop marks, which
 # WeasyPrint draws from the sheet edge over half of the CSS bleed.
 CROP_MARK_ROOM_MM = 12.7
+DRAFT_RED = Color(0xD2, 0x26, 0x30)
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,11 @@ class Theme:
     profile: str
     locale: str
     root: Path
+    layout: Layout
 
     def css(self, fit: float = 1.0) -> str:
-        return theme_css(self.clinic, self.paper, self.profile, self.locale, self.root, fit)
+        return theme_css(self.clinic, self.paper, self.profile, self.locale, self.root,
+                         self.layout, fit)
 
 
 @dataclass(frozen=True)
@@ -94,15 +98,15 @@ def display_url(url: str) -> str:
 
 
 def render_html(environment: Environment, job: Job, localized: Brochure,
-                translations: Translations, locale: LocaleInfo, *, draft: bool = False
-                ) -> RenderedHtml:
+                translations: Translations, locale: LocaleInfo, *, draft: bool = False,
+                document_date: str = "2000-01-01T00:00:00+00:00") -> RenderedHtml:
     layout = LAYOUTS[localized.layout]
     root = Path(environment.loader.searchpath[0]).parent
-    paper = PAPERS[job.clinic.paper]
+    paper = PAPERS[job.clinic.paper_for(layout)]
     environment.install_gettext_callables(
         translations.gettext, translations.ngettext, newstyle=True,
         pgettext=translations.pgettext, npgettext=translations.npgettext)
-    sheets = tri_fold_sheets(paper, right_to_left=locale.direction == "rtl")
+    sheets = sheets_for(layout, paper, right_to_left=locale.direction == "rtl")
     try:
         template = environment.get_template(layout.template)
         html = template.render(
@@ -112,10 +116,11 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             sheets=sheets,
             profile=job.profile,
             draft=draft,
+            document_date=document_date,
             # Relative to the document's base URL (the project), so the same project renders
             # to the same bytes wherever it lies on disk.
             clinic_logo_url=job.clinic.branding.logo_url,
-            **clinic_texts(job.clinic, job.locale, translations),
+            **clinic_texts(job.clinic, job.locale, translations, job.profile),
         )
     except TemplateSyntaxError as exc:
         raise RenderError(f"{job.name}: template syntax error: {exc.message}",
@@ -128,10 +133,11 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
     except TemplateError as exc:
         raise RenderError(f"{job.name}: template error: {exc}",
                           _template_location(exc, layout.template)) from None
-    return RenderedHtml(html, Theme(job.clinic, paper, job.profile, job.locale, root))
+    return RenderedHtml(html, Theme(job.clinic, paper, job.profile, job.locale, root, layout))
 
 
-def clinic_texts(clinic: Clinic, locale: str, translations: Translations) -> dict:
+def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
+                 profile: str = "print") -> dict:
     """The clinic's own data as the locale prints it: phone, hours, price, QR, welcome line."""
     conventions = hours_locale(locale, clinic.country)
     texts: dict = {
@@ -140,7 +146,8 @@ def clinic_texts(clinic: Clinic, locale: str, translations: Translations) -> dic
                                  locale=conventions) if clinic.price else None,
         "phone_inline": inline_phone(clinic.contact.phone) if clinic.contact.phone else None,
         "booking_qr": qr_svg(clinic.contact.booking_url, translations.gettext(
-            "Scan to book online")) if clinic.contact.booking_url else None,
+            "Scan to book online"), palette(clinic, profile)["qr"])
+        if clinic.contact.booking_url else None,
         "credentials": [translations.lookup(CREDENTIAL_CONTEXT, person.credential)
                         for person in clinic.practitioners],
         "welcome": None,
@@ -189,20 +196,62 @@ def font_stack(locale: str) -> tuple[str, ...]:
     return FONT_STACKS.get(locale.split("_")[0], DEFAULT_STACK)
 
 
+def palette(clinic: Clinic, profile: str) -> dict[str, str]:
+    """Every colour the stylesheets use: sRGB for screens, the press's CMYK for print."""
+    branding = clinic.branding
+    colors = {
+        "primary": branding.primary,
+        "accent": branding.accent,
+        "on-primary": branding.on_primary,
+        "primary-tint": tint_of(branding.primary),
+        "ink": INK,
+        "paper": WHITE,
+        "draft": DRAFT_RED,
+        "qr": BLACK,
+    }
+    if profile != "print":
+        return {name: color.css for name, color in colors.items()}
+    profile_path = clinic.branding.cmyk_profile or DEFAULT_CMYK_PROFILE
+    result = {name: css_cmyk(color.cmyk or rgb_to_cmyk((color.red, color.green, color.blue),
+                                                       profile_path))
+              for name, color in colors.items()}
+    result["qr"] = "device-cmyk(0 0 0 1)"  # black ink only, sharpest for scanning
+    result["paper"] = "device-cmyk(0 0 0 0)"
+    result["registration"] = "device-cmyk(1 1 1 1)"  # crop marks print on every plate
+    return result
+
+
+def cmyk_profile_url(clinic: Clinic) -> str:
+    profile = clinic.branding.cmyk_profile or DEFAULT_CMYK_PROFILE
+    return profile.as_uri()
+
+
+def poster_scale(paper: Paper) -> float:
+    return round(paper.width_mm / PAPERS["letter"].width_mm, 4)
+
+
 def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Path,
-              fit: float = 1.0) -> str:
+              layout: Layout, fit: float = 1.0) -> str:
     """Per-job CSS built only from validated numbers, parsed colours and checked font files."""
     branding = clinic.branding
-    width, height = paper.height_mm, paper.width_mm
+    width, height = (paper.height_mm, paper.width_mm) if layout.landscape \
+        else (paper.width_mm, paper.height_mm)
+    colors = palette(clinic, profile)
     if profile == "print":
+        # Room outside the bleed for crop marks; the marks themselves are drawn by the
+        # template in CMYK registration colour (WeasyPrint's own `marks` are RGB).
         page = (f"@page {{ size: {width}mm {height}mm; margin: 0; "
-                f"bleed: {CROP_MARK_ROOM_MM}mm; marks: crop; background: #ffffff; }}")
+                f"bleed: {CROP_MARK_ROOM_MM}mm; background: {colors['paper']}; }}")
         bleed = paper.bleed_mm
     else:
         page = f"@page {{ size: {width}mm {height}mm; margin: 0; }}"
         bleed = 0.0
     stack = ", ".join(f'"{family}"' for family in font_stack(locale)) + ", sans-serif"
     lines = [page]
+    if profile == "print":
+        # The press's CMYK profile: the PDF/X-4 output intent, and what device-cmyk() means.
+        lines.append(f'@color-profile device-cmyk {{ src: url("{cmyk_profile_url(clinic)}"); '
+                     "components: cyan, magenta, yellow, black; }")
     body, heading = stack, stack
     for role, font in (("Body", branding.body_font), ("Heading", branding.heading_font)):
         if font is not None:
@@ -217,14 +266,13 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Pat
         f"html {{ font-family: {body}; }}",
         f"h1, h2, h3, .cover-title, .cover-subtitle {{ font-family: {heading}; }}",
         ":root {",
-        f"  --primary: {branding.primary.css};",
-        f"  --accent: {branding.accent.css};",
-        f"  --on-primary: {branding.on_primary.css};",
-        f"  --primary-tint: {tint_of(branding.primary).css};",
-        "  --ink: #1d232a;",
+        *(f"  --{name}: {value};" for name, value in colors.items()),
         f"  --bleed: {bleed}mm;",
+        f"  --mark-offset: {bleed + 1.5}mm;",
         f"  --sheet-height: {height}mm;",
         f"  --fit: {fit};",
+        # Posters keep their proportions on larger paper (1 on US Letter).
+        f"  --scale: {poster_scale(paper) if layout.paper_key == 'poster_paper' else 1};",
         "}",
     ]
     return "\n".join(lines)

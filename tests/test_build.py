@@ -26,9 +26,14 @@ CLINICS = {
     "thameside": ("Thameside Physiotherapy", "020 7946 0555", "a4", ("en", "fr_CA", "ar")),
 }
 CELLS = [(slug, locale) for slug, (*_, locales) in CLINICS.items() for locale in locales]
-# Trim sizes in PDF points, landscape, and the bleed a print shop asks for on each.
-TRIM = {"letter": (792.0, 612.0), "a4": (841.89, 595.28)}
-BLEED = {"letter": 9.0, "a4": 8.5}
+BROCHURES = {"ims-overview": 2, "ims-aftercare": 2, "ims-poster": 1}  # and their page counts
+PROFILES = ("print", "screen")
+POSTER_PAPER = {"cedar-grove": "letter", "harbourfront": "tabloid", "mont-royal": "letter",
+                "thameside": "a3"}
+# Portrait trim sizes in PDF points, and the bleed a print shop asks for on each.
+TRIM = {"letter": (612.0, 792.0), "a4": (595.28, 841.89), "tabloid": (792.0, 1224.0),
+        "a3": (841.89, 1190.55)}
+BLEED = {"letter": 9.0, "a4": 8.5, "tabloid": 9.0, "a3": 8.5}
 ARABIC = r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]"
 SCRIPT = {"zh_Hans": r"[\u4e00-\u9fff]", "zh_Hant": r"[\u4e00-\u9fff]", "ar": ARABIC,
           "fa": ARABIC, "pa": r"[\u0a00-\u0a7f]"}
@@ -45,8 +50,16 @@ def matrix(tmp_path_factory) -> tuple[Path, object]:
     return out, result
 
 
-def pdf_of(out: Path, slug: str, locale: str) -> Path:
-    return out / slug / f"ims-overview-{locale}-print.pdf"
+def pdf_of(out: Path, slug: str, locale: str, brochure: str = "ims-overview",
+           profile: str = "print") -> Path:
+    return out / slug / f"{brochure}-{locale}-{profile}.pdf"
+
+
+def trim_of(slug: str, brochure: str) -> tuple[str, tuple[float, float]]:
+    """The paper and trim (width, height in pt) of a brochure for a clinic."""
+    paper = POSTER_PAPER[slug] if brochure == "ims-poster" else CLINICS[slug][2]
+    width, height = TRIM[paper]
+    return paper, ((height, width) if brochure == "ims-overview" else (width, height))
 
 
 def translated(locale: str, context: str) -> str:
@@ -60,20 +73,22 @@ def translated(locale: str, context: str) -> str:
 def test_every_cell_builds(matrix):
     out, result = matrix
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"{len(CELLS)} built, 0 failed" in result.stdout
+    total = len(CELLS) * len(BROCHURES) * len(PROFILES)
+    assert f"{total} built, 0 failed" in result.stdout
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == sorted(
-        f"{slug}/ims-overview-{locale}-print.pdf" for slug, locale in CELLS)
+        f"{slug}/{brochure}-{locale}-{profile}.pdf" for slug, locale in CELLS
+        for brochure in BROCHURES for profile in PROFILES)
     assert not list(out.rglob("*.part")), "temporary files were left behind"
 
 
+@pytest.mark.parametrize("brochure", BROCHURES)
 @pytest.mark.parametrize(("slug", "locale"), CELLS)
-def test_tri_fold_is_two_pages_with_trim_and_bleed(matrix, slug, locale):
+def test_print_pdfs_have_trim_bleed_and_page_count(matrix, slug, locale, brochure):
     out, _ = matrix
-    paper = CLINICS[slug][2]
-    width, height = TRIM[paper]
+    paper, (width, height) = trim_of(slug, brochure)
     bleed = BLEED[paper]
-    pages = boxes(pdf_of(out, slug, locale))
-    assert len(pages) == 2
+    pages = boxes(pdf_of(out, slug, locale, brochure))
+    assert len(pages) == BROCHURES[brochure]
     for page in pages:
         assert page["/TrimBox"] == pytest.approx((0, 0, width, height), abs=0.05)
         assert page["/BleedBox"] == pytest.approx(
@@ -81,6 +96,28 @@ def test_tri_fold_is_two_pages_with_trim_and_bleed(matrix, slug, locale):
         media = page["/MediaBox"]
         # Room outside the bleed for crop marks.
         assert media[0] < -bleed - 20 and media[2] > width + bleed + 20
+
+
+@pytest.mark.parametrize("brochure", BROCHURES)
+@pytest.mark.parametrize(("slug", "locale"), CELLS)
+def test_screen_pdfs_are_trim_size_tagged_with_language_and_title(matrix, slug, locale,
+                                                                   brochure):
+    out, _ = matrix
+    pdf = pdf_of(out, slug, locale, brochure, "screen")
+    _, (width, height) = trim_of(slug, brochure)
+    for page in boxes(pdf):
+        assert page["/MediaBox"] == pytest.approx((0, 0, width, height), abs=0.05)
+    reader = PdfReader(pdf)
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == locale.replace("_", "-")
+    assert CLINICS[slug][0] in reader.metadata.title
+    links = {annotation.get_object()["/A"]["/URI"]
+             for page in reader.pages for annotation in page.get("/Annots", [])}
+    assert any(link.startswith("https://") for link in links)
+    if brochure != "ims-poster":
+        assert any(link.startswith("mailto:") for link in links)
+    assert any(link.startswith("tel:+") for link in links)
 
 
 @pytest.mark.parametrize(("slug", "locale"), CELLS)
@@ -125,29 +162,80 @@ def test_bleed_runs_past_trim_and_crop_marks_stay_visible(matrix, tmp_path):
     image = Image.open(next(tmp_path.glob("p*.png"))).convert("RGB")
     room, trim_w, trim_h = 36, 792, 612  # one pixel per point
     brand = (0x1F, 0x5F, 0x5B)
+
+    def is_brand(pixel) -> bool:  # printed through the CMYK profile, so close, not equal
+        return all(abs(a - b) <= 20 for a, b in zip(pixel, brand, strict=True))
+
     # The front cover's colour covers the trim corner and runs 1/8 in (9 pt) beyond it ...
-    assert image.getpixel((room + trim_w - 5, room + 5)) == brand
-    assert image.getpixel((room + trim_w + 6, room - 6)) == brand
-    assert image.getpixel((room + trim_w + 6, room + trim_h + 6)) == brand
+    assert is_brand(image.getpixel((room + trim_w - 5, room + 5)))
+    assert is_brand(image.getpixel((room + trim_w + 6, room - 6)))
+    assert is_brand(image.getpixel((room + trim_w + 6, room + trim_h + 6)))
     # ... and stops there, leaving white paper where the crop marks are drawn.
     assert image.getpixel((room + trim_w + 14, room + 100)) == (255, 255, 255)
-    top_right_mark = [image.getpixel((room + trim_w, y)) for y in range(0, 16)]
-    assert any(sum(pixel) < 600 for pixel in top_right_mark), "crop mark not visible"
+    top_right_mark = [image.getpixel((x, y)) for x in range(room + trim_w - 2, room + trim_w + 2)
+                      for y in range(0, 16)]
+    # Hairline (0.25 pt) marks render as grey at 72 dpi: anything clearly darker than paper.
+    assert any(sum(pixel) < 740 for pixel in top_right_mark), "crop mark not visible"
     left_mark = [image.getpixel((x, room)) for x in range(0, 16)]
-    assert any(sum(pixel) < 600 for pixel in left_mark), "crop mark not visible"
+    assert any(sum(pixel) < 740 for pixel in left_mark), "crop mark not visible"
+
+
+@pytest.mark.parametrize(("slug", "locale"), CELLS)
+def test_print_pdfs_are_pdf_x4_with_a_cmyk_output_intent_and_no_rgb(matrix, slug, locale,
+                                                                      tmp_path):
+    out, _ = matrix
+    for brochure in BROCHURES:
+        pdf = pdf_of(out, slug, locale, brochure)
+        expanded = tmp_path / f"{brochure}.pdf"
+        subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(pdf), str(expanded)],
+                       check=True)
+        content = expanded.read_bytes()
+        assert b"<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in content
+        reader = PdfReader(pdf)
+        intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
+        assert intent["/S"] == "/GTS_PDFX"
+        assert intent["/DestOutputProfile"].get_object()["/N"] == 4  # a CMYK profile
+        # No RGB colour operators or colour spaces anywhere in the press file.
+        assert not re.search(rb"(?m)^[\d. ]+ (rg|RG)$", content), f"RGB in {pdf.name}"
+        assert b"/DeviceRGB" not in content, f"RGB colour space in {pdf.name}"
+        assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("slug", CLINICS)
+def test_poster_qr_code_decodes_to_the_booking_page(matrix, slug, tmp_path):
+    out, _ = matrix
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf_of(out, slug, CLINICS[slug][3][0],
+                                                                 "ims-poster")),
+                    str(tmp_path / "poster")], check=True)
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "poster-1.png")],
+                             capture_output=True, text=True).stdout.split()
+    clinic_file = (REPO / "brochures/clinics" / f"{slug}.yaml").read_text()
+    assert decoded and decoded[0] in clinic_file and decoded[0].startswith("https://")
+
+
+def test_building_twice_gives_byte_identical_pdfs(matrix, tmp_path):
+    out, _ = matrix
+    again = tmp_path / "again"
+    result = run_cli("build", "--clinic", "thameside", "--out", str(again))
+    assert result.returncode == 0, result.stderr
+    rebuilt = sorted(again.rglob("*.pdf"))
+    assert len(rebuilt) == 3 * len(BROCHURES) * len(PROFILES)
+    for pdf in rebuilt:
+        assert pdf.read_bytes() == (out / pdf.relative_to(again)).read_bytes(), pdf.name
 
 
 def test_manifest_lists_every_pdf_with_its_hash(matrix):
     out, _ = matrix
     entries = json.loads((out / "manifest.json").read_text())
-    assert len(entries) == len(CELLS)
+    assert len(entries) == len(CELLS) * len(BROCHURES) * len(PROFILES)
     for entry in entries:
         assert set(entry) == {"clinic", "locale", "brochure", "layout", "profile", "path",
                               "pages", "sha256"}
         pdf = out / entry["path"]
         assert hashlib.sha256(pdf.read_bytes()).hexdigest() == entry["sha256"]
-        assert entry["pages"] == len(PdfReader(pdf).pages) == 2
-        assert (entry["layout"], entry["profile"]) == ("tri-fold", "print")
+        assert entry["pages"] == len(PdfReader(pdf).pages) == BROCHURES[entry["brochure"]]
+        layout = {"ims-overview": "tri-fold", "ims-aftercare": "handout", "ims-poster": "poster"}
+        assert entry["layout"] == layout[entry["brochure"]] and entry["profile"] in PROFILES
 
 
 def test_summary_shows_every_catalog_complete(matrix):

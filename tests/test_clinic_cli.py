@@ -59,7 +59,8 @@ def decode_qr(pdf: Path, tmp_path: Path) -> list[str]:
 
 
 def test_clinic_made_with_commands_builds_in_all_its_languages(kits, tmp_path):
-    result = run_cli("--project", str(kits), "build", "--clinic", SLUG)
+    result = run_cli("--project", str(kits), "build", "--clinic", SLUG,
+                     "--brochure", "ims-overview", "--profile", "print")
     ok(result)
     assert "4 built, 0 failed" in result.stdout
     hours = {"en": "Mon–Fri 8:00 a.m.–6:00 p.m.", "fr_CA": "lun.–ven. 8 h 00 – 18 h 00",
@@ -219,7 +220,8 @@ def test_brand_font_is_used_and_other_scripts_fall_back(kits, tmp_path):
     result = clinic(kits, "font", SLUG, "--heading", str(_latin_only_font(tmp_path)))
     ok(result)
     assert "fa: BrandSerif-Bold.ttf lacks this script" in result.stderr
-    built = run_cli("--project", str(kits), "build", "--clinic", SLUG)
+    built = run_cli("--project", str(kits), "build", "--clinic", SLUG,
+                    "--brochure", "ims-overview", "--profile", "print")
     ok(built)
     names = " ".join(row["name"] for row in fonts(kits / f"out/{SLUG}/ims-overview-en-print.pdf"))
     assert "ClinicHeading" in names.replace("-", "")  # the brand font, by its @font-face name
@@ -254,9 +256,11 @@ def test_show_list_validate_remove_and_preview(kits):
     preview = clinic(kits, "preview", SLUG, "--locale", "fa")
     ok(preview)
     images = sorted((kits / "out/preview" / SLUG).glob("*.png"))
-    assert [p.name for p in images] == ["ims-overview-fa-print-1.png",
-                                        "ims-overview-fa-print-2.png"]
-    assert Image.open(images[0]).size[0] > 800
+    assert [p.name for p in images] == [
+        "ims-aftercare-fa-screen-1.png", "ims-aftercare-fa-screen-2.png",
+        "ims-overview-fa-screen-1.png", "ims-overview-fa-screen-2.png",
+        "ims-poster-fa-screen-1.png"]
+    assert Image.open(images[0]).size[0] >= 660  # a Letter page at 80 dpi
     ok(clinic(kits, "remove", SLUG, "--yes"))
     assert not (kits / CLINIC).exists() and not (kits / "brochures/clinics" / SLUG).exists()
 
@@ -266,11 +270,12 @@ def test_welcome_line_translations_follow_the_incomplete_policy(project):
     path.write_text(path.read_text().replace(
         "  ar: أهلًا بكم في Thameside. اسألونا عن أي شيء يخص علاجكم.\n", ""))
     failed = run_cli("--project", str(project), "build", "--clinic", "thameside",
-                     "--locale", "ar")
+                     "--locale", "ar", "--brochure", "ims-overview", "--profile", "print")
     assert failed.returncode == 1
     assert "1 message(s) of this brochure are untranslated" in failed.stderr
     drafted = run_cli("--project", str(project), "build", "--clinic", "thameside",
-                      "--locale", "ar", "--allow-incomplete")
+                      "--locale", "ar", "--allow-incomplete", "--brochure", "ims-overview",
+                      "--profile", "print")
     ok(drafted)
     pdf = project / "out/thameside/ims-overview-ar-print.pdf"
     assert "Welcome to Thameside" in text(pdf) and "DRAFT TRANSLATION" in text(pdf, 1)

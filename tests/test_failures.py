@@ -12,7 +12,9 @@ ZH_PO = Path("locales/zh_Hans/LC_MESSAGES/brochures.po")
 
 
 def build(project: Path, *args: str):
-    return run_cli("--project", str(project), "build", "--out", str(project / "out"), *args)
+    """Build the tri-fold's print PDFs (the cases here are about one brochure)."""
+    return run_cli("--project", str(project), "build", "--out", str(project / "out"),
+                   "--brochure", "ims-overview", "--profile", "print", *args)
 
 
 def set_translation(project: Path, context: str, text: str) -> None:

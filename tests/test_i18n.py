@@ -162,7 +162,7 @@ def test_a_broken_catalog_is_kept_out_of_the_build(project):
     compiled = i18n(project, "compile", "fr_CA")
     assert compiled.returncode == 1 and "fr_CA: not compiled" in compiled.stderr
     result = run_cli("--project", str(project), "build", "--out", str(project / "out"),
-                     "--locale", "fr_CA", "--clinic", "thameside")
+                     "--locale", "fr_CA", "--clinic", "thameside", "--profile", "print")
     assert result.returncode == 1
     assert "the fr_CA catalog has errors and is not used" in result.stderr
     assert not list((project / "out").rglob("*.pdf"))
@@ -203,7 +203,8 @@ def test_changed_english_becomes_fuzzy_everywhere_and_blocks_the_build(project):
     assert f'#| msgid "{old}"' in (project / FR).read_text(encoding="utf-8")
 
     build = ["--project", str(project), "build", "--out", str(project / "out"),
-             "--clinic", "thameside", "--locale", "fr_CA"]
+             "--clinic", "thameside", "--locale", "fr_CA", "--brochure", "ims-overview",
+             "--profile", "print"]
     failed = run_cli(*build)
     assert failed.returncode == 1
     assert "1 message(s) of this brochure are untranslated or fuzzy" in failed.stderr
@@ -253,7 +254,7 @@ def test_pseudo_locales_build_for_every_clinic(project):
     assert 'msgstr "[Ŵĥåţ îš ÎṀŠ? one two]"' in xa
     assert "%(phone)s" in xa  # placeholders survive
     result = run_cli("--project", str(project), "build", "--out", str(project / "out"),
-                     "--locale", "en_XA", "--locale", "ar_XB")
+                     "--locale", "en_XA", "--locale", "ar_XB", "--profile", "print")
     assert result.returncode == 0, result.stderr
-    assert "8 built, 0 failed" in result.stdout
+    assert "24 built, 0 failed" in result.stdout  # 4 clinics x 2 locales x 3 brochures
     assert "Ŵĥåţ" in text(project / "out/cedar-grove/ims-overview-en_XA-print.pdf")

@@ -1,0 +1,207 @@
+"""Preflight: facts measured on the rendered PDF, as a print shop's preflight would.
+
+Each rule returns findings that name the page and element. They run at the end of every build
+(before a file is published) and on demand with `ims-brochure check`. Overflow is measured
+during the build itself, where text can still be fitted.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTCollection, TTFont
+
+PT_PER_MM = 72 / 25.4
+BOX_TOLERANCE_PT = 0.1
+DPI_WARN, DPI_FAIL = 300, 150
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # page-boxes, fonts, colour, images, structure, glyphs, overflow
+    level: str  # error or warning
+    message: str
+    page: int | None = None
+
+    def __str__(self) -> str:
+        where = f"page {self.page}: " if self.page else ""
+        return f"{self.level}: {self.rule}: {where}{self.message}"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a cell's PDF must measure: trim size (pt), bleed (pt, 0 on screen), page count."""
+
+    width_pt: float
+    height_pt: float
+    bleed_pt: float
+    pages: int
+    profile: str
+
+
+def preflight_pdf(path: Path, expected: Expected) -> list[Finding]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    findings = _structure(path)
+    try:
+        reader = PdfReader(path)
+        pages = list(reader.pages)
+    except (PdfReadError, OSError, ValueError) as exc:
+        return [*findings, Finding("structure", "error", f"the PDF cannot be read ({exc})")]
+    findings += _page_boxes(pages, expected)
+    findings += _fonts(pages)
+    findings += _images(path, expected.profile)
+    if expected.profile == "print":
+        findings += _colour(path)
+    return findings
+
+
+def _structure(path: Path) -> list[Finding]:
+    result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    if result.returncode != 0:  # 2 errors, 3 warnings
+        detail = (result.stdout + result.stderr).strip().splitlines()[-1:]
+        return [Finding("structure", "error", f"qpdf --check reports a damaged file: "
+                                              f"{' '.join(detail)}")]
+    return []
+
+
+def _page_boxes(pages, expected: Expected) -> list[Finding]:
+    findings = []
+    if len(pages) != expected.pages:
+        findings.append(Finding("page-boxes", "error", f"{len(pages)} pages instead of "
+                                                       f"{expected.pages}"))
+    for number, page in enumerate(pages, start=1):
+        trim = page.get("/TrimBox")
+        bleed = page.get("/BleedBox")
+        if trim is None or bleed is None:
+            findings.append(Finding("page-boxes", "error", "TrimBox or BleedBox is missing",
+                                    number))
+            continue
+        x0, y0, x1, y1 = (float(v) for v in trim)
+        width, height = x1 - x0, y1 - y0
+        if abs(width - expected.width_pt) > BOX_TOLERANCE_PT or \
+                abs(height - expected.height_pt) > BOX_TOLERANCE_PT:
+            findings.append(Finding(
+                "page-boxes", "error",
+                f"the trim is {width / PT_PER_MM:.1f} x {height / PT_PER_MM:.1f} mm, but this "
+                f"brochure is {expected.width_pt / PT_PER_MM:.1f} x "
+                f"{expected.height_pt / PT_PER_MM:.1f} mm", number))
+        b0, c0, b1, c1 = (float(v) for v in bleed)
+        margins = (x0 - b0, y0 - c0, b1 - x1, c1 - y1)
+        if any(abs(margin - expected.bleed_pt) > BOX_TOLERANCE_PT for margin in margins):
+            sides = ", ".join(f"{m / PT_PER_MM:.2f}" for m in margins)
+            want = f"{expected.bleed_pt / PT_PER_MM:.2f} mm on every side" \
+                if expected.bleed_pt else "none"
+            findings.append(Finding("page-boxes", "error",
+                                    f"the bleed is {sides} mm (left, bottom, right, top); "
+                                    f"this profile needs {want}", number))
+    return findings
+
+
+def _fonts(pages) -> list[Finding]:
+    findings, seen = [], set()
+    for number, page in enumerate(pages, start=1):
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            name = str(font.get("/BaseFont", "?"))
+            if name in seen:
+                continue
+            seen.add(name)
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                findings.append(Finding("fonts", "error", f"the font {name} is not embedded",
+                                        number))
+            elif not re.match(r"^/[A-Z]{6}\+", name):
+                findings.append(Finding("fonts", "warning", f"the font {name} is embedded "
+                                                            "whole, not subset", number))
+    return findings
+
+
+def _images(path: Path, profile: str) -> list[Finding]:
+    """Effective resolution of every placed image (poppler's pdfimages measures it)."""
+    result = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True)
+    findings = []
+    for line in result.stdout.splitlines()[2:]:
+        parts = line.split()
+        if len(parts) < 14 or parts[2] in ("smask", "mask"):
+            continue
+        page, color, x_ppi, y_ppi = int(parts[0]), parts[5], parts[12], parts[13]
+        try:
+            dpi = min(float(x_ppi), float(y_ppi))
+        except ValueError:
+            continue
+        if profile == "print" and dpi < DPI_FAIL:
+            findings.append(Finding("images", "error", f"an image prints at {dpi:.0f} dpi (at "
+                                                       f"least {DPI_FAIL} needed)", page))
+        elif profile == "print" and dpi < DPI_WARN:
+            findings.append(Finding("images", "warning", f"an image prints at {dpi:.0f} dpi "
+                                                         f"({DPI_WARN} recommended)", page))
+        if profile == "print" and color == "rgb":
+            findings.append(Finding("colour", "error", "an RGB image in a print file; it "
+                                                       "should be CMYK", page))
+    return findings
+
+
+def _colour(path: Path) -> list[Finding]:
+    """RGB left in content streams or colour spaces of a press file (ICC images excepted)."""
+    expanded = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(path), "-"],
+                              capture_output=True).stdout
+    findings = []
+    operators = len(re.findall(rb"(?m)^[\d. ]+ (?:rg|RG)$", expanded))
+    if operators:
+        findings.append(Finding("colour", "error", f"{operators} RGB colour setting(s) in the "
+                                                   "page content; print files must be CMYK"))
+    if b"/DeviceRGB" in expanded:
+        findings.append(Finding("colour", "error", "an RGB colour space is used; print files "
+                                                   "must be CMYK"))
+    return findings
+
+
+# --- glyph coverage, before rendering ------------------------------------------------------
+
+# Invisible formatting characters that no font needs to draw.
+_IGNORED = {"\u200c", "\u200d", "\u200e", "\u200f", "\u2066", "\u2067", "\u2068", "\u2069",
+            "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\ufeff", "\u00ad"}
+
+
+def missing_glyphs(texts: list[str], families: tuple[str, ...]) -> set[str]:
+    """Characters of `texts` that none of the font families can draw."""
+    covered: set[int] = set()
+    for family in families:
+        covered |= _family_cmap(family)
+    return {char for text in texts for char in text
+            if char not in _IGNORED and not char.isspace()
+            and unicodedata.category(char) not in ("Cc", "Cf")
+            and ord(char) not in covered}
+
+
+@cache
+def _family_cmap(family: str) -> frozenset[int]:
+    """Every code point the installed fonts of a family map (all its styles)."""
+    listing = subprocess.run(["fc-list", f":family={family}", "--format=%{file}|%{index}\n"],
+                             capture_output=True, text=True).stdout
+    codes: set[int] = set()
+    for line in listing.splitlines():
+        file, _, index_text = line.rpartition("|")
+        if not file or not index_text.isdigit():
+            continue
+        index = int(index_text)
+        try:
+            if file.lower().endswith(".ttc"):
+                font = TTCollection(file, lazy=True).fonts[index]
+            else:
+                font = TTFont(file, lazy=True)
+            codes |= set((font.getBestCmap() or {}).keys())
+        except Exception:
+            continue
+    return frozenset(codes)

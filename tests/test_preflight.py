@@ -1,0 +1,123 @@
+"""Preflight: for each rule a deliberately bad fixture fails `check` with the right message,
+and the good project passes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from fontTools.ttLib import TTFont
+from PIL import Image
+from weasyprint import HTML
+
+from .conftest import run_cli
+
+CELL = ("--clinic", "thameside", "--locale", "en", "--brochure", "ims-overview")
+PDF = Path("out/thameside/ims-overview-en-print.pdf")
+
+
+def cli(project: Path, *args: str):
+    return run_cli("--project", str(project), *args)
+
+
+@pytest.fixture
+def built(project: Path) -> Path:
+    result = cli(project, "build", *CELL)
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def test_the_good_project_passes(built):
+    result = cli(built, "check")
+    assert result.returncode == 0, result.stderr
+    assert "2 PDF(s) checked, 0 error(s)" in result.stdout
+    findings = json.loads(cli(built, "check", "--json").stdout)
+    assert {(f["clinic"], f["profile"]) for f in findings} == {("thameside", "print"),
+                                                              ("thameside", "screen")}
+    assert all(not entry["findings"] for entry in findings)
+
+
+def test_wrong_page_size(built):
+    clinic = built / "brochures/clinics/thameside.yaml"
+    clinic.write_text(clinic.read_text().replace("paper: a4", "paper: letter"))
+    result = cli(built, "check")
+    assert result.returncode == 1
+    assert ("thameside/en/ims-overview (print): error: page-boxes: page 1: the trim is "
+            "297.0 x 210.0 mm, but this brochure is 279.4 x 215.9 mm") in result.stderr
+
+
+def _replace_pdf(project: Path, html: str) -> None:
+    HTML(string=html, base_url=str(project) + "/").write_pdf(project / PDF)
+
+
+def test_rgb_photo_in_print(built, tmp_path):
+    Image.new("RGB", (1200, 800), (200, 40, 40)).save(built / "photo.png")
+    _replace_pdf(built, '<style>@page { size: 297mm 210mm; bleed: 3mm }</style>'
+                        '<img src="photo.png" style="width: 100mm">')
+    result = cli(built, "check")
+    assert result.returncode == 1
+    assert "error: colour: page 1: an RGB image in a print file; it should be CMYK" in \
+        result.stderr
+
+
+def test_low_resolution_photo(built):
+    Image.new("CMYK", (60, 40), (0, 80, 80, 0)).save(built / "small.jpg")
+    _replace_pdf(built, '<style>@page { size: 297mm 210mm }</style>'
+                        '<img src="small.jpg" style="width: 150mm">')
+    result = cli(built, "check")
+    assert result.returncode == 1
+    assert "error: images: page 1: an image prints at 10 dpi (at least 150 needed)" in \
+        result.stderr
+
+
+def test_damaged_file(built):
+    data = (built / PDF).read_bytes()
+    (built / PDF).write_bytes(data[: len(data) // 2])
+    result = cli(built, "check")
+    assert result.returncode == 1
+    assert "error: structure" in result.stderr
+
+
+def test_character_no_font_has_stops_the_cell(project):
+    po = project / "locales/fr_CA/LC_MESSAGES/brochures.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    next(m for m in catalog if m.context == "ims-overview/tagline").string = "Soulagement \ue000"
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    result = cli(project, "build", "--clinic", "thameside", "--locale", "fr_CA",
+                 "--brochure", "ims-overview", "--profile", "print")
+    assert result.returncode == 1
+    assert ("thameside/fr_CA/ims-overview: no font for '\\ue000' (U+E000) in "
+            "ims-overview/tagline (locales/fr_CA/LC_MESSAGES/brochures.po)") in result.stderr
+    assert not (project / "out/thameside/ims-overview-fr_CA-print.pdf").exists()
+
+
+def test_unembeddable_font_is_refused(project, tmp_path):
+    source = subprocess.run(["fc-match", "--format=%{file}", "Noto Sans"],
+                            capture_output=True, text=True, check=True).stdout
+    font = TTFont(source)
+    font["OS/2"].fsType = 0x0002  # restricted licence embedding
+    restricted = tmp_path / "Restricted.ttf"
+    font.save(restricted)
+    result = cli(project, "clinic", "font", "thameside", "--body", str(restricted))
+    assert result.returncode == 2
+    assert "licence does not allow embedding" in result.stderr
+
+
+def test_overlong_translation_fails_the_cell_after_fitting(project):
+    po = project / "locales/fr_CA/LC_MESSAGES/brochures.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    next(m for m in catalog
+         if m.context == "ims-overview/sections/why/body/0").string = "Très long texte. " * 120
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    result = cli(project, "build", "--clinic", "thameside", "--locale", "fr_CA",
+                 "--brochure", "ims-overview", "--profile", "print")
+    assert result.returncode == 1
+    assert "text does not fit, even with the type reduced to 85%: panel inside-1 (page 2)" \
+        in result.stderr
