@@ -6,10 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# Fonts for every script we print, the text stack WeasyPrint needs, poppler (page previews,
-# and the tests open what we build with it), qpdf, and zbar to read QR codes back in tests.
+# Fonts for every script we print, the text stack WeasyPrint needs, the press's CMYK profile
+# (libgs-common), poppler and qpdf (previews and preflight), and zbar to read QR codes in tests.
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 poppler-utils qpdf zbar-tools
+	libharfbuzz-subset0 libgs-common poppler-utils qpdf zbar-tools
 
 .PHONY: brochures test system lint clean
 
