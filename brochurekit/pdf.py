@@ -63,13 +63,17 @@ class ProjectFetcher(URLFetcher):
             raise BlockedResourceError(f"{path.relative_to(self.root)} is missing or not a file")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         data = path.read_bytes()
+        url = path.as_uri()
         if self.press_profile and path.is_relative_to(self.root / "brochures" / "clinics"):
-            # Logos go to the press in its CMYK, not as RGB for the RIP to guess at.
+            # Logos go to the press in its CMYK, not as RGB for the RIP to guess at. The
+            # converted bytes are answered under a non-file URL: for file: URLs WeasyPrint
+            # re-reads the original file from disk instead of using what we return.
             if content_type == "image/svg+xml":
-                data = svg_to_cmyk(data, self.press_profile)
+                data, url = svg_to_cmyk(data, self.press_profile), f"cmyk+{url}"
             elif content_type in ("image/png", "image/jpeg"):
                 data, content_type = raster_to_cmyk(data, self.press_profile), "image/jpeg"
-        return URLFetcherResponse(path.as_uri(), data, {"Content-Type": content_type})
+                url = f"cmyk+{url}"
+        return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
 
 class _Collect(logging.Handler):

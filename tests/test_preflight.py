@@ -121,3 +121,19 @@ def test_overlong_translation_fails_the_cell_after_fitting(project):
     assert result.returncode == 1
     assert "text does not fit, even with the type reduced to 85%: panel inside-1 (page 2)" \
         in result.stderr
+
+
+def test_a_raster_logo_goes_to_the_press_in_cmyk(project, tmp_path):
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (1500, 600), (31, 95, 91)).save(logo)
+    assert cli(project, "clinic", "logo", "thameside", str(logo)).returncode == 0
+    built = cli(project, "build", *CELL)
+    assert built.returncode == 0, built.stderr
+    listing = subprocess.run(["pdfimages", "-list", str(project / PDF)], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    assert [line.split()[5] for line in listing] == ["cmyk"]
+    screen = subprocess.run(
+        ["pdfimages", "-list", str(project / "out/thameside/ims-overview-en-screen.pdf")],
+        capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert [line.split()[5] for line in screen] == ["rgb"]
+    assert cli(project, "check").returncode == 0
