@@ -79,29 +79,54 @@ def commands(ctx: click.Context, project: Path) -> None:
 @click.option("--profile", "profiles", multiple=True, type=click.Choice(["print", "screen"]),
               help="print: PDF/X-4 for the press (bleed, crop marks, CMYK); screen: tagged "
                    "PDF/UA with live links. Default: both.")
+@click.option("--force", is_flag=True, help="Rebuild every cell, even unchanged ones.")
+@click.option("--keep-html", is_flag=True,
+              help="Also keep each cell's HTML and theme CSS in OUT/html (for the benchmark).")
+@click.option("--jobs", "workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes [default: the number of cores].")
 @click.option("--allow-incomplete", is_flag=True,
               help="Build cells whose translation is incomplete: English fills the gaps and "
                    "every page is marked DRAFT TRANSLATION.")
 @click.pass_obj
-def build(obj: Context, clinics, locales, brochures, profiles, out_dir, allow_incomplete
-          ) -> None:
+def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, keep_html,
+          workers, allow_incomplete) -> None:
+    import os
+    import time
+
     from brochurekit.build import Selection
     from brochurekit.build import build as run_build
     from brochurekit.project import load_project
 
     project = _call(load_project, obj.project)
     out = out_dir if out_dir is not None else project.root / "out"
+    started = time.monotonic()
+    tty = sys.stdout.isatty()
 
-    def report(job, outcome):
+    def report(job, outcome, done, total):
         built = hasattr(outcome, "sha256")
         note = f", body type fitted to {outcome.fit:.0%}" if built and outcome.fit < 1 else ""
-        click.echo(f"{'ok  ' if built else 'FAIL'} {job.name} ({job.profile}{note})")
+        line = f"{'ok  ' if built else 'FAIL'} {job.name} ({job.profile}{note})"
+        if tty:  # one live progress line: cells done, current cell, elapsed, estimate
+            elapsed = time.monotonic() - started
+            left = elapsed / done * (total - done)
+            click.echo(f"\r\033[K[{done}/{total}] {line}  {elapsed:.0f} s, ~{left:.0f} s left",
+                       nl=done == total)
+            if not built:
+                click.echo()
+        else:
+            click.echo(line)
         for warning in outcome.warnings if built else ():
             click.echo(f"     {warning}")
 
     result = _call(lambda: run_build(project, out, Selection(clinics, locales, brochures, profiles),
-                                     allow_incomplete=allow_incomplete, on_cell=report))
-    click.echo(f"\n{len(result.outputs)} built, {len(result.failures)} failed -> {result.out_dir}")
+                                     allow_incomplete=allow_incomplete, force=force,
+                                     keep_html=keep_html,
+                                     workers=workers or os.cpu_count() or 1, on_cell=report))
+    seconds = time.monotonic() - started
+    click.echo(f"\n{len(result.outputs)} built, {result.skipped} unchanged (skipped), "
+               f"{len(result.failures)} failed in {seconds:.1f} s -> {result.out_dir}")
+    for removed in result.removed:
+        click.echo(f"  removed {removed} (its cell no longer exists)")
     if result.completeness:
         click.echo("catalogs: " + ", ".join(
             f"{locale} refused ({errors} error(s))" if errors

@@ -7,8 +7,9 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from .catalogs import (
 )
 from .errors import BrochureError, InputError, Location, RenderError, suggest
 from .files import write_atomic
+from .inputs import InputsHasher
 from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
 from .project import Project
@@ -52,6 +54,7 @@ class Output:
     untranslated: int
     fit: float = 1.0
     warnings: tuple[str, ...] = ()
+    inputs: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class BuildResult:
     untranslated: dict[str, int] = field(default_factory=dict)
     # locale -> (finished messages, messages in the template, errors), per catalog in the run
     completeness: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    skipped: int = 0  # cells whose inputs did not change since they were built
+    removed: list[str] = field(default_factory=list)  # PDFs of cells that no longer exist
 
     @property
     def ok(self) -> bool:
@@ -142,15 +147,17 @@ def output_path(job: Job) -> Path:
 
 
 def build(project: Project, out_dir: Path, selection: Selection = Selection(), *,
-          allow_incomplete: bool = False,
-          on_cell: Callable[[Job, Output | Failure], None] | None = None) -> BuildResult:
+          allow_incomplete: bool = False, force: bool = False, workers: int = 1,
+          keep_html: bool = False,
+          on_cell: Callable[[Job, Output | Failure, int, int], None] | None = None
+          ) -> BuildResult:
     """Build the selected cells; a failing cell is reported and the others still build.
 
+    A cell whose inputs hash is unchanged since its PDF was built is skipped (unless `force`).
     A cell whose brochure uses untranslated or fuzzy messages fails, unless `allow_incomplete`:
-    then English fills the gaps and every page carries a DRAFT TRANSLATION mark.
+    then English fills the gaps and every page carries a DRAFT TRANSLATION mark. With more
+    than one worker, cells render in parallel processes that keep their WeasyPrint state warm.
     """
-    from .pdf import Renderer, panel_fits  # WeasyPrint loads slowly; only building needs it
-
     jobs = plan_jobs(project, selection)
     out_dir = out_dir.resolve()
     try:
@@ -159,38 +166,146 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
         raise InputError(f"cannot create the output folder: {exc.strerror}; choose another "
                          "with --out", Location(out_dir)) from None
     result = BuildResult(out_dir)
-    renderer = Renderer(project.root)
-    environment = jinja_environment(project.root / "templates")
-    catalogs: dict[str, Translations | BrochureError] = {}
-    untranslated: dict[str, set] = {}
-
-    try:
+    with build_lock(out_dir):
+        manifest = _read_manifest(out_dir)
+        hasher = InputsHasher(project.root, allow_incomplete)
+        todo = []
         for job in jobs:
-            try:
-                translations = _catalog(catalogs, project.root, job.locale).fresh()
-                outcome = _build_cell(job, out_dir, renderer, environment, translations,
-                                      allow_incomplete, panel_fits)
-                untranslated.setdefault(job.locale, set()).update(translations.missing)
-            except BrochureError as error:
-                outcome = Failure(job.name, str(error))
-            except Exception as exc:  # A bug must not stop the other cells or show a traceback.
-                outcome = Failure(job.name, f"{job.name}: unexpected {type(exc).__name__}: "
-                                            f"{exc} (this is a bug in the brochure tool; please "
-                                            "report it)")
-            (result.outputs if isinstance(outcome, Output) else result.failures).append(outcome)
-            if on_cell:
-                on_cell(job, outcome)
-    finally:
-        # Written even when the run is interrupted, so it always lists what is on disk.
-        _update_manifest(out_dir, result.outputs)
+            inputs = hasher.cell(job)
+            entry = manifest.get((job.clinic.slug, job.locale, job.brochure.id, job.profile))
+            if not force and entry and entry.get("inputs") == inputs and _intact(out_dir, entry):
+                result.skipped += 1
+            else:
+                todo.append((job, inputs))
+        untranslated: dict[str, set] = {}
+        try:
+            for done, (job, outcome, missing) in enumerate(
+                    _run(project.root, out_dir, todo, allow_incomplete, workers, keep_html),
+                    start=1):
+                (result.outputs if isinstance(outcome, Output) else result.failures).append(
+                    outcome)
+                untranslated.setdefault(job.locale, set()).update(missing)
+                if on_cell:
+                    on_cell(job, outcome, done, len(todo))
+        finally:
+            # Written even when the run is interrupted, so it always lists what is on disk.
+            planned = {(j.clinic.slug, j.locale, j.brochure.id, j.profile) for j in jobs}
+            result.removed = _update_manifest(out_dir, result.outputs, planned, selection)
     result.untranslated = {locale: len(missing) for locale, missing in untranslated.items()
                            if locale != SOURCE_LOCALE}
-    template = read_template(project.root) if catalogs else None
-    for locale in sorted(catalogs):
-        if locale != SOURCE_LOCALE and not is_pseudo(locale):
-            report = check(project.root, locale, template)
-            result.completeness[locale] = (report.translated, report.total, len(report.errors))
+    locales = sorted({job.locale for job in jobs if job.locale != SOURCE_LOCALE
+                      and not is_pseudo(job.locale)})
+    template = read_template(project.root) if locales else None
+    for locale in locales:
+        report = check(project.root, locale, template)
+        result.completeness[locale] = (report.translated, report.total, len(report.errors))
     return result
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """One build at a time per output folder: a second one stops with a clear message."""
+    import fcntl
+
+    path = out_dir / ".build.lock"
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError("another build is writing to this output folder; wait for it to "
+                             "finish, or build into another folder with --out",
+                             Location(path)) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _intact(out_dir: Path, entry: dict) -> bool:
+    pdf = out_dir / entry["path"]
+    try:
+        return hashlib.sha256(pdf.read_bytes()).hexdigest() == entry.get("sha256")
+    except OSError:
+        return False
+
+
+def _run(root: Path, out_dir: Path, todo: list, allow_incomplete: bool, workers: int,
+         keep_html: bool = False):
+    """(job, outcome, missing messages) for every cell, in one process or several."""
+    if workers <= 1 or len(todo) <= 1:
+        state = _WorkerState(root, out_dir, allow_incomplete, keep_html)
+        for job, inputs in todo:
+            yield job, *state.cell(job, inputs)
+        return
+    import multiprocessing
+
+    jobs = {index: job for index, (job, _) in enumerate(todo)}
+    context = multiprocessing.get_context("fork")
+    pool = context.Pool(min(workers, len(todo)), initializer=_worker_init,
+                        initargs=(root, out_dir, allow_incomplete, keep_html))
+    try:
+        tasks = [(index, job.clinic.slug, job.locale, job.brochure.id, job.profile, inputs)
+                 for index, (job, inputs) in enumerate(todo)]
+        for index, outcome, missing in pool.imap_unordered(_worker_cell, tasks):
+            yield jobs[index], outcome, missing
+        pool.close()
+    except BaseException:
+        pool.terminate()  # Ctrl-C: stop the workers; finished files are complete (atomic)
+        raise
+    finally:
+        pool.join()
+
+
+class _WorkerState:
+    """What one process keeps warm across cells: fonts, parsed CSS, templates, catalogs."""
+
+    def __init__(self, root: Path, out_dir: Path, allow_incomplete: bool, keep_html: bool):
+        from .pdf import Renderer  # WeasyPrint loads slowly; only rendering needs it
+        from .project import load_project
+
+        self.project = load_project(root)
+        self.out_dir = out_dir
+        self.allow_incomplete = allow_incomplete
+        self.keep_html = out_dir / "html" if keep_html else None
+        self.renderer = Renderer(self.project.root)
+        self.environment = jinja_environment(self.project.root / "templates")
+        self.catalogs: dict[str, Translations | BrochureError] = {}
+
+    def cell(self, job: Job, inputs: str) -> tuple[Output | Failure, set]:
+        from .pdf import panel_fits
+
+        translations = None
+        try:
+            translations = _catalog(self.catalogs, self.project.root, job.locale).fresh()
+            output = _build_cell(job, self.out_dir, self.renderer, self.environment,
+                                 translations, self.allow_incomplete, panel_fits,
+                                 self.keep_html)
+            return replace(output, inputs=inputs), translations.missing
+        except BrochureError as error:
+            return Failure(job.name, str(error)), set()
+        except Exception as exc:  # A bug must not stop the other cells or show a traceback.
+            return Failure(job.name, f"{job.name}: unexpected {type(exc).__name__}: {exc} "
+                                     "(this is a bug in the brochure tool; please report it)"
+                           ), set()
+
+
+_WORKER: _WorkerState | None = None
+
+
+def _worker_init(root: Path, out_dir: Path, allow_incomplete: bool, keep_html: bool) -> None:
+    global _WORKER
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _WORKER = _WorkerState(root, out_dir, allow_incomplete, keep_html)
+
+
+def _worker_cell(task):
+    index, slug, locale, brochure_id, profile, inputs = task
+    project = _WORKER.project
+    job = Job(project.brochures[brochure_id], project.clinics[slug], locale, profile)
+    outcome, missing = _WORKER.cell(job, inputs)
+    return index, outcome, missing
 
 
 def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
@@ -206,7 +321,7 @@ def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
 
 
 def _build_cell(job, out_dir, renderer, environment, translations, allow_incomplete,
-                panel_fits) -> Output:
+                panel_fits, keep_html: Path | None = None) -> Output:
     layout = LAYOUTS[job.brochure.layout]
     localized = translate(job.brochure, translations)
     info = locale_info(job.locale)
@@ -242,6 +357,10 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                 else f"runs {fit.overflow_mm:.1f} mm too long")
             for fit in spilled) + "; shorten the text of that panel")
     identifier = hashlib.sha256((rendered.html + theme_css).encode()).hexdigest()[:32].encode()
+    if keep_html:  # for the benchmark: the same documents, for the `weasyprint` command
+        stem = keep_html / output_path(job).with_suffix("")
+        write_atomic(stem.with_suffix(".html"), rendered.html.encode())
+        write_atomic(stem.with_suffix(".css"), theme_css.encode())
     bleed = PAPERS[job.clinic.paper_for(layout)].bleed_mm if job.profile == "print" else 0.0
     data = renderer.write(job.name, document, bleed, identifier, job.profile)
     relative = output_path(job)
@@ -322,8 +441,8 @@ def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, list]]:
     return results
 
 
-def _update_manifest(out_dir: Path, outputs: list[Output]) -> None:
-    """Merge this run's outputs into manifest.json, keeping entries of cells not rebuilt."""
+def _read_manifest(out_dir: Path) -> dict[tuple, dict]:
+    """Well-formed manifest entries whose PDF is still there, by cell."""
     path = out_dir / MANIFEST
     entries: dict[tuple, dict] = {}
     if path.is_file():
@@ -332,17 +451,41 @@ def _update_manifest(out_dir: Path, outputs: list[Output]) -> None:
         except (OSError, ValueError):
             old = []  # A damaged manifest is rebuilt from this run's outputs.
         for entry in old if isinstance(old, list) else []:
-            # Keep only well-formed entries whose PDF is still there.
             if (isinstance(entry, dict) and all(isinstance(entry.get(key), str) for key in
                                                 ("clinic", "locale", "brochure", "profile", "path"))
                     and (out_dir / entry["path"]).is_file()):
                 entries[_cell_key(entry)] = entry
+    return entries
+
+
+def _update_manifest(out_dir: Path, outputs: list[Output], planned: set | None = None,
+                     selection: Selection | None = None) -> list[str]:
+    """Merge this run's outputs into manifest.json, keeping entries of cells not rebuilt.
+
+    Cells within the build's selection that are no longer planned (a removed clinic, locale
+    or brochure) leave the manifest and their PDFs are deleted; returns what was removed.
+    """
+    entries = _read_manifest(out_dir)
     for output in outputs:
         entry = {key: value for key, value in output.__dict__.items()
                  if key not in ("untranslated", "fit", "warnings")}
         entries[_cell_key(entry)] = entry
+    removed = []
+    if planned is not None and selection is not None:
+        filters = (selection.clinics, selection.locales, selection.brochures, selection.profiles)
+
+        def in_scope(key: tuple) -> bool:
+            return all(not wanted or part in wanted for part, wanted in zip(key, filters,
+                                                                               strict=True))
+        for key in [key for key in entries if key not in planned and in_scope(key)]:
+            stale = out_dir / entries.pop(key)["path"]
+            if stale.is_relative_to(out_dir):
+                stale.unlink(missing_ok=True)
+                removed.append(stale.relative_to(out_dir).as_posix())
     ordered = [entries[key] for key in sorted(entries)]
-    write_atomic(path, (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode())
+    write_atomic(out_dir / MANIFEST,
+                 (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode())
+    return removed
 
 
 def _cell_key(entry: dict) -> tuple:

@@ -228,7 +228,7 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
     hours = top.parsed("hours", parse_hours, required=False) or ()
     practitioners = _practitioners(top)
     price = top.parsed("price", _price, required=False)
-    welcome = _welcome(top, locales)
+    welcome = _welcome(top, known_locales)
     if len(errors) > before:
         return None
     logo_url = quote(logo.relative_to(root).as_posix()) if logo else ""
@@ -392,11 +392,13 @@ def _price(text: str) -> Price:
     return Price(amount, match[2])
 
 
-def _welcome(top: Fields, locales: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _welcome(top: Fields, known: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The welcome line by locale; a translation for a language the clinic does not offer
+    (yet, or any more) is kept, not an error."""
     if not top.has("welcome"):
         return ()
     fields = top.sub("welcome")
-    fields.only(("en", *locales))
+    fields.only(dict.fromkeys(("en", *known)))
     texts = tuple((locale, fields.text(locale)) for locale in fields.mapping)
     if "en" not in fields.mapping:
         fields.fail((), "give the welcome line in English (en) first; translations are "

@@ -74,7 +74,7 @@ def test_every_cell_builds(matrix):
     out, result = matrix
     assert result.returncode == 0, result.stdout + result.stderr
     total = len(CELLS) * len(BROCHURES) * len(PROFILES)
-    assert f"{total} built, 0 failed" in result.stdout
+    assert f"{total} built, 0 unchanged (skipped), 0 failed" in result.stdout
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == sorted(
         f"{slug}/{brochure}-{locale}-{profile}.pdf" for slug, locale in CELLS
         for brochure in BROCHURES for profile in PROFILES)
@@ -230,7 +230,8 @@ def test_manifest_lists_every_pdf_with_its_hash(matrix):
     assert len(entries) == len(CELLS) * len(BROCHURES) * len(PROFILES)
     for entry in entries:
         assert set(entry) == {"clinic", "locale", "brochure", "layout", "profile", "path",
-                              "pages", "sha256"}
+                              "pages", "sha256", "inputs"}
+        assert re.fullmatch(r"[0-9a-f]{64}", entry["inputs"])
         pdf = out / entry["path"]
         assert hashlib.sha256(pdf.read_bytes()).hexdigest() == entry["sha256"]
         assert entry["pages"] == len(PdfReader(pdf).pages) == BROCHURES[entry["brochure"]]
