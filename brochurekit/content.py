@@ -31,6 +31,10 @@ class Section:
     items: tuple[Message, ...] = ()
     closing: Message | None = None
 
+    def messages(self) -> tuple[Message, ...]:
+        return (self.heading, *self.body, *self.points, *self.items,
+                *((self.closing,) if self.closing else ()))
+
 
 @dataclass(frozen=True)
 class Brochure:

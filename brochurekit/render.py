@@ -79,6 +79,7 @@ def jinja_environment(templates: Path) -> Environment:
     environment.policies["ext.i18n.trimmed"] = True
     environment.filters["display_url"] = display_url
     environment.filters["phone"] = inline_phone
+    environment.filters["halves"] = balanced_halves
     return environment
 
 
@@ -89,6 +90,25 @@ def inline_phone(number: str) -> Markup:
     Persian text; WeasyPrint 70 has no `unicode-bidi`, but Pango applies the isolates.
     """
     return Markup('<span class="phone">\u2066{}\u2069</span>').format(number)
+
+
+def balanced_halves(things: list, text=lambda thing: thing) -> tuple[list, list]:
+    """Split a list in two, in order, with about as much text on each side.
+
+    Two explicit columns (a table row) instead of CSS `columns`: WeasyPrint balances CSS
+    columns by laying them out again and again, which was most of a brochure's render time.
+    """
+    def size(thing) -> int:
+        if hasattr(thing, "messages"):
+            return sum(len(m.text) for m in thing.messages())
+        return len(getattr(thing, "text", str(thing)))
+    sizes = [size(thing) for thing in things]
+    best, best_gap = (len(things) + 1) // 2, None
+    for cut in range(1, len(things)):
+        gap = abs(sum(sizes[:cut]) - sum(sizes[cut:]))
+        if best_gap is None or gap < best_gap:
+            best, best_gap = cut, gap
+    return list(things[:best]), list(things[best:])
 
 
 def display_url(url: str) -> str:

@@ -1,0 +1,92 @@
+"""Benchmark the matrix build against a shell loop of the `weasyprint` command.
+
+Run from the project folder:  .venv/bin/python bench/matrix.py
+It works on a throw-away copy of the project, measures in one run on this machine:
+  (a) a loop of the `weasyprint` command over the same HTML our build renders,
+  (b) our full build with --force (warm workers, every core),
+  (c) a no-op rebuild (nothing changed),
+  (d) a rebuild after one catalog (.po) changed,
+and prints each time and the ratios. No figures are asserted: they are for reading.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PARTS = ("brochures", "locales", "templates", "styles", "pyproject.toml")
+VENV_BIN = Path(sys.executable).parent
+
+
+def run(*args: str, cwd: Path) -> tuple[float, str]:
+    started = time.perf_counter()
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(args)}\n{result.stdout}{result.stderr}")
+    return seconds, result.stdout
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="ims-bench-") as scratch:
+        project = Path(scratch) / "project"
+        project.mkdir()
+        for part in PARTS:
+            source = ROOT / part
+            if source.is_dir():
+                shutil.copytree(source, project / part, ignore=shutil.ignore_patterns("*.mo"))
+            else:
+                shutil.copy2(source, project / part)
+        build = [sys.executable, str(ROOT / "cli.py"), "--project", str(project), "build"]
+
+        full, output = run(*build, "--force", "--keep-html", cwd=project)
+        cells = int(re.search(r"(\d+) built", output)[1])
+        workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+        pages = sorted((project / "out" / "html").rglob("*.html"))
+        loop_out = Path(scratch) / "loop"
+        loop_out.mkdir()
+        started = time.perf_counter()
+        for index, page in enumerate(pages):
+            layout = re.search(r'class="(?:panel panel-)?(flap|page-1|poster)', page.read_text())
+            stylesheet = {"flap": "tri-fold.css", "page-1": "handout.css",
+                          "poster": "poster.css"}[layout[1]]
+            variant = ["--pdf-variant", "pdf/x-4"] if page.stem.endswith("-print") else \
+                ["--pdf-variant", "pdf/ua-1"]
+            subprocess.run([str(VENV_BIN / "weasyprint"), "--quiet", "-u", f"{project}/",
+                            "-s", str(project / "styles" / "base.css"),
+                            "-s", str(project / "styles" / stylesheet),
+                            "-s", str(page.with_suffix(".css")), *variant,
+                            str(page), str(loop_out / f"{index}.pdf")], check=True,
+                           capture_output=True)
+        loop = time.perf_counter() - started
+
+        noop, output = run(*build, cwd=project)
+        skipped = int(re.search(r"(\d+) unchanged", output)[1])
+
+        po = project / "locales" / "fr_CA" / "LC_MESSAGES" / "brochures.po"
+        po.write_text(po.read_text(encoding="utf-8").replace(
+            "Prenez rendez-vous pour une évaluation", "Prenez rendez-vous pour votre évaluation"),
+            encoding="utf-8")
+        one, output = run(*build, cwd=project)
+        rebuilt = int(re.search(r"(\d+) built", output)[1])
+
+    print(f"machine: {os.cpu_count()} cores; {cells} PDFs ({len(pages)} HTML documents)")
+    print(f"(a) shell loop of `weasyprint`      {loop:7.1f} s   {loop / len(pages):.2f} s/doc")
+    print(f"(b) full build --force              {full:7.1f} s   {full / cells:.2f} s/doc   "
+          f"{loop / full:.1f}x faster than (a)")
+    print(f"(c) no-op rebuild                   {noop:7.2f} s   ({skipped} cells skipped)")
+    print(f"(d) after one .po changed (fr_CA)   {one:7.1f} s   ({rebuilt} cells rebuilt)")
+    print(f"largest process during (b): {workers_rss:.0f} MB resident")
+
+
+if __name__ == "__main__":
+    main()
