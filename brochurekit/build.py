@@ -167,6 +167,10 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
                          "with --out", Location(out_dir)) from None
     result = BuildResult(out_dir)
     with build_lock(out_dir):
+        # Temporary files of a build that was killed mid-write; under the lock no other build
+        # can be writing, so they are leftovers, never someone's work in progress.
+        for leftover in out_dir.rglob(".*.part"):
+            leftover.unlink(missing_ok=True)
         manifest = _read_manifest(out_dir)
         hasher = InputsHasher(project.root, allow_incomplete)
         todo = []
