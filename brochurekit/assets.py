@@ -139,15 +139,6 @@ def font_characters(path: Path) -> set[str]:
         font.close()
 
 
-def font_family(path: Path) -> str:
-    """The family name a font calls itself (for messages and previews)."""
-    font = TTFont(path, lazy=True)
-    try:
-        return font["name"].getBestFamilyName() or path.stem
-    finally:
-        font.close()
-
-
 def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 

@@ -31,7 +31,7 @@ from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
 from .project import Project
 from .pseudo import PSEUDO_LOCALES
-from .render import Job, jinja_environment, render_html
+from .render import Job, jinja_environment, project_root, render_html
 
 PROFILES = ("print", "screen")
 MANIFEST = "manifest.json"
@@ -135,10 +135,6 @@ def document_date(job: Job, root: Path) -> str:
         epoch = str(max(int(path.stat().st_mtime) for path in inputs if path.exists()))
     moment = datetime.fromtimestamp(int(epoch), tz=UTC)
     return moment.isoformat(timespec="seconds")
-
-
-def _project_root(environment) -> Path:
-    return Path(environment.loader.searchpath[0]).parent
 
 
 def output_path(job: Job) -> Path:
@@ -329,7 +325,7 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
     layout = LAYOUTS[job.brochure.layout]
     localized = translate(job.brochure, translations)
     info = locale_info(job.locale)
-    date = document_date(job, _project_root(environment))
+    date = document_date(job, project_root(environment))
     rendered = render_html(environment, job, localized, translations, info, document_date=date)
     if translations.missing:
         if not allow_incomplete:

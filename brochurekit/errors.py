@@ -55,14 +55,6 @@ class RenderError(BrochureError):
     """A cell could not be rendered into a correct PDF."""
 
 
-def relative(path: Path, root: Path) -> Path:
-    """The path as a user would type it from the project folder, when it lies inside."""
-    try:
-        return path.relative_to(root)
-    except ValueError:
-        return path
-
-
 def suggest(name: str, known: Iterable[str], what: str = "choose from") -> str:
     """'did you mean ...?' for a close match, else the list of valid names."""
     known = list(known)

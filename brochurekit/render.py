@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from babel.numbers import format_currency
@@ -121,7 +124,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
                 translations: Translations, locale: LocaleInfo, *, draft: bool = False,
                 document_date: str = "2000-01-01T00:00:00+00:00") -> RenderedHtml:
     layout = LAYOUTS[localized.layout]
-    root = Path(environment.loader.searchpath[0]).parent
+    root = project_root(environment)
     paper = PAPERS[job.clinic.paper_for(layout)]
     environment.install_gettext_callables(
         translations.gettext, translations.ngettext, newstyle=True,
@@ -216,7 +219,13 @@ def font_stack(locale: str) -> tuple[str, ...]:
     return FONT_STACKS.get(locale.split("_")[0], DEFAULT_STACK)
 
 
-def palette(clinic: Clinic, profile: str) -> dict[str, str]:
+def project_root(environment: Environment) -> Path:
+    """The project folder of an environment made by jinja_environment (its templates/)."""
+    return Path(environment.loader.searchpath[0]).parent
+
+
+@cache  # a clinic's colours through the press profile: the same for all its cells
+def palette(clinic: Clinic, profile: str) -> Mapping[str, str]:
     """Every colour the stylesheets use: sRGB for screens, the press's CMYK for print."""
     branding = clinic.branding
     colors = {
@@ -230,7 +239,7 @@ def palette(clinic: Clinic, profile: str) -> dict[str, str]:
         "qr": BLACK,
     }
     if profile != "print":
-        return {name: color.css for name, color in colors.items()}
+        return MappingProxyType({name: color.css for name, color in colors.items()})
     profile_path = clinic.branding.cmyk_profile or DEFAULT_CMYK_PROFILE
     result = {name: css_cmyk(color.cmyk or rgb_to_cmyk((color.red, color.green, color.blue),
                                                        profile_path))
@@ -238,7 +247,7 @@ def palette(clinic: Clinic, profile: str) -> dict[str, str]:
     result["qr"] = "device-cmyk(0 0 0 1)"  # black ink only, sharpest for scanning
     result["paper"] = "device-cmyk(0 0 0 0)"
     result["registration"] = "device-cmyk(1 1 1 1)"  # crop marks print on every plate
-    return result
+    return MappingProxyType(result)  # cached and shared between cells: read-only
 
 
 def cmyk_profile_url(clinic: Clinic) -> str:
