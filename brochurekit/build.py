@@ -231,23 +231,33 @@ def _intact(out_dir: Path, entry: dict) -> bool:
 
 def _run(root: Path, out_dir: Path, todo: list, allow_incomplete: bool, workers: int,
          keep_html: bool = False):
-    """(job, outcome, missing messages) for every cell, in one process or several."""
-    if workers <= 1 or len(todo) <= 1:
+    """(job, outcome, missing messages) for every cell, in one process or several.
+
+    The profiles of one clinic, locale and brochure go to the same worker as one task: they
+    lay out the same text in the same panels, so the second starts from the type size the
+    first was fitted to instead of searching again.
+    """
+    groups: dict[tuple, list] = {}
+    for job, inputs in todo:
+        groups.setdefault((job.clinic.slug, job.locale, job.brochure.id), []).append(
+            (job, inputs))
+    tasks = list(groups.values())
+    if workers <= 1 or len(tasks) <= 1:
         state = _WorkerState(root, out_dir, allow_incomplete, keep_html)
-        for job, inputs in todo:
-            yield job, *state.cell(job, inputs)
+        for task in tasks:
+            yield from state.cells(task)
         return
     import multiprocessing
 
-    jobs = {index: job for index, (job, _) in enumerate(todo)}
     context = multiprocessing.get_context("fork")
-    pool = context.Pool(min(workers, len(todo)), initializer=_worker_init,
+    pool = context.Pool(min(workers, len(tasks)), initializer=_worker_init,
                         initargs=(root, out_dir, allow_incomplete, keep_html))
     try:
-        tasks = [(index, job.clinic.slug, job.locale, job.brochure.id, job.profile, inputs)
-                 for index, (job, inputs) in enumerate(todo)]
-        for index, outcome, missing in pool.imap_unordered(_worker_cell, tasks):
-            yield jobs[index], outcome, missing
+        names = [[(job.clinic.slug, job.locale, job.brochure.id, job.profile, inputs)
+                  for job, inputs in task] for task in tasks]
+        for index, results in pool.imap_unordered(_worker_task, enumerate(names)):
+            for (job, _), (outcome, missing) in zip(tasks[index], results, strict=True):
+                yield job, outcome, missing
         pool.close()
     except BaseException:
         pool.terminate()  # Ctrl-C: stop the workers; finished files are complete (atomic)
@@ -271,7 +281,17 @@ class _WorkerState:
         self.environment = jinja_environment(self.project.root / "templates")
         self.catalogs: dict[str, Translations | BrochureError] = {}
 
-    def cell(self, job: Job, inputs: str) -> tuple[Output | Failure, set]:
+    def cells(self, task: list) -> Iterator[tuple[Job, Output | Failure, set]]:
+        """The profiles of one cell, each starting from the type size the previous fitted."""
+        fit = FIT_STEPS[0]
+        for job, inputs in task:
+            outcome, missing = self.cell(job, inputs, fit)
+            if isinstance(outcome, Output):
+                fit = outcome.fit
+            yield job, outcome, missing
+
+    def cell(self, job: Job, inputs: str, fit_from: float = FIT_STEPS[0]
+             ) -> tuple[Output | Failure, set]:
         from .pdf import panel_fits
 
         translations = None
@@ -279,7 +299,7 @@ class _WorkerState:
             translations = _catalog(self.catalogs, self.project.root, job.locale).fresh()
             output = _build_cell(job, self.out_dir, self.renderer, self.environment,
                                  translations, self.allow_incomplete, panel_fits,
-                                 self.keep_html)
+                                 self.keep_html, fit_from)
             return replace(output, inputs=inputs), translations.missing
         except BrochureError as error:
             return Failure(job.name, str(error)), set()
@@ -300,12 +320,12 @@ def _worker_init(root: Path, out_dir: Path, allow_incomplete: bool, keep_html: b
     _WORKER = _WorkerState(root, out_dir, allow_incomplete, keep_html)
 
 
-def _worker_cell(task):
-    index, slug, locale, brochure_id, profile, inputs = task
+def _worker_task(task):
+    index, cells = task
     project = _WORKER.project
-    job = Job(project.brochures[brochure_id], project.clinics[slug], locale, profile)
-    outcome, missing = _WORKER.cell(job, inputs)
-    return index, outcome, missing
+    jobs = [(Job(project.brochures[brochure_id], project.clinics[slug], locale, profile), inputs)
+            for slug, locale, brochure_id, profile, inputs in cells]
+    return index, [(outcome, missing) for _, outcome, missing in _WORKER.cells(jobs)]
 
 
 def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
@@ -321,7 +341,8 @@ def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
 
 
 def _build_cell(job, out_dir, renderer, environment, translations, allow_incomplete,
-                panel_fits, keep_html: Path | None = None) -> Output:
+                panel_fits, keep_html: Path | None = None,
+                fit_from: float = FIT_STEPS[0]) -> Output:
     layout = LAYOUTS[job.brochure.layout]
     localized = translate(job.brochure, translations)
     info = locale_info(job.locale)
@@ -339,7 +360,8 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
     _check_glyphs(job, rendered.html, localized)
     # Long translations are fitted before they fail: the body type steps down as a whole (every
     # panel keeps one size) to a floor below which print stops being comfortable to read.
-    for fit in FIT_STEPS:
+    # A cell's second profile starts at the size its first one needed (`fit_from`).
+    for fit in [step for step in FIT_STEPS if step <= fit_from] or FIT_STEPS[-1:]:
         theme_css = rendered.theme.css(fit)
         document = renderer.layout(job.name, rendered.html, ["base.css", layout.stylesheet],
                                    theme_css, job.profile, job.clinic.branding.cmyk_profile)
