@@ -106,11 +106,13 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
         built = hasattr(outcome, "sha256")
         note = f", body type fitted to {outcome.fit:.0%}" if built and outcome.fit < 1 else ""
         line = f"{'ok  ' if built else 'FAIL'} {job.name} ({job.profile}{note})"
-        if tty:  # one live progress line: cells done, current cell, elapsed, estimate
+        if tty:  # one live progress line: bar, cells done, current cell, elapsed, estimate
             elapsed = time.monotonic() - started
             left = elapsed / done * (total - done)
-            click.echo(f"\r\033[K[{done}/{total}] {line}  {elapsed:.0f} s, ~{left:.0f} s left",
-                       nl=done == total)
+            filled = round(20 * done / total)
+            bar = "#" * filled + "." * (20 - filled)
+            click.echo(f"\r\033[K[{bar}] {done}/{total} {line}  {elapsed:.0f} s, "
+                       f"~{left:.0f} s left", nl=done == total)
             if not built:
                 click.echo()
         else:
@@ -135,8 +137,14 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
     for locale, count in sorted(result.untranslated.items()):
         if count and allow_incomplete:
             click.echo(f"  {locale}: {count} message(s) printed in English, marked DRAFT")
+    # One line per cause: a refused catalog or stylesheet fails many cells the same way.
+    causes: dict[str, list[str]] = {}
     for failure in result.failures:
-        click.echo(f"  failed: {failure.message}", err=True)
+        causes.setdefault(failure.message, []).append(failure.job)
+    for message, cells in causes.items():
+        named = all(message.startswith(cell.split(" (")[0]) for cell in cells)
+        click.echo(f"  failed: {message}" + ("" if named else f" [{', '.join(cells)}]"),
+                   err=True)
     sys.exit(0 if result.ok else 1)
 
 
@@ -473,6 +481,9 @@ def _call(function, *args):
         return function(*args)
     except BrochureError as error:
         _fail(error)
+    except KeyboardInterrupt:  # caught here: click would turn it into "Aborted!" and exit 1
+        click.echo("\ninterrupted; every PDF in the output folder is complete", err=True)
+        sys.exit(130)
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ def check_logo(path: Path) -> AssetCheck:
     kind = LOGO_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         return AssetCheck(f"{path.name} should be an SVG, PNG or JPEG file")
+    if not path.exists():
+        return AssetCheck(f"{path.name} does not exist; check the file's name and folder")
     if not path.is_file():  # also refuses FIFOs, devices and folders without opening them
         return AssetCheck(f"{path.name} is not a regular file")
     if path.stat().st_size > MAX_ASSET_BYTES:
@@ -80,8 +82,17 @@ def _check_svg(path: Path) -> AssetCheck:
 def _check_raster(path: Path, kind: str) -> AssetCheck:
     from PIL import Image  # Pillow comes with WeasyPrint; only raster logos need it
 
+    # Pillow refuses huge images in open() with its own message; lift its guard for the
+    # header read (open() decodes no pixels) so our limit, which is far lower, speaks first.
+    guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
-        with Image.open(path) as image:
+        image = Image.open(path)
+    except (OSError, SyntaxError, ValueError) as exc:
+        return AssetCheck(f"{path.name} is not a readable {kind} image ({exc})")
+    finally:
+        Image.MAX_IMAGE_PIXELS = guard
+    try:
+        with image:
             width, height = image.size
             if image.format != kind:
                 return AssetCheck(f"{path.name} is {image.format or 'not an image'}, not {kind} "
@@ -112,6 +123,8 @@ def print_dpi(width_px: int, height_px: int) -> float:
 def check_font(path: Path) -> AssetCheck:
     if path.suffix.lower() not in FONT_SUFFIXES:
         return AssetCheck(f"{path.name} should be a .ttf or .otf font file")
+    if not path.exists():
+        return AssetCheck(f"{path.name} does not exist; check the file's name and folder")
     if not path.is_file():
         return AssetCheck(f"{path.name} is not a regular file")
     if path.stat().st_size > 4 * MAX_ASSET_BYTES:

@@ -25,7 +25,7 @@ from .catalogs import (
     translate,
 )
 from .errors import BrochureError, InputError, Location, RenderError, suggest
-from .files import write_atomic
+from .files import write_atomic, write_error
 from .inputs import InputsHasher
 from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
@@ -190,7 +190,10 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
         finally:
             # Written even when the run is interrupted, so it always lists what is on disk.
             planned = {(j.clinic.slug, j.locale, j.brochure.id, j.profile) for j in jobs}
-            result.removed = _update_manifest(out_dir, result.outputs, planned, selection)
+            try:
+                result.removed = _update_manifest(out_dir, result.outputs, planned, selection)
+            except BrochureError as error:  # reported with the cells' own failures
+                result.failures.append(Failure("manifest", str(error)))
     result.untranslated = {locale: len(missing) for locale, missing in untranslated.items()
                            if locale != SOURCE_LOCALE}
     locales = sorted({job.locale for job in jobs if job.locale != SOURCE_LOCALE
@@ -208,7 +211,11 @@ def build_lock(out_dir: Path) -> Iterator[None]:
     import fcntl
 
     path = out_dir / ".build.lock"
-    with path.open("w") as handle:
+    try:
+        handle = path.open("w")
+    except OSError as exc:
+        raise write_error(exc, out_dir) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -241,7 +248,12 @@ def _run(root: Path, out_dir: Path, todo: list, allow_incomplete: bool, workers:
     for job, inputs in todo:
         groups.setdefault((job.clinic.slug, job.locale, job.brochure.id), []).append(
             (job, inputs))
-    tasks = list(groups.values())
+    # Biggest layouts first, so the build does not end waiting on one long task (panel count
+    # stands for the amount of text).
+    tasks = sorted(groups.values(), key=lambda task: -len(
+        LAYOUTS[task[0][0].brochure.layout].content_panels))
+    if not tasks:
+        return  # nothing changed: WeasyPrint is not even imported
     if workers <= 1 or len(tasks) <= 1:
         state = _WorkerState(root, out_dir, allow_incomplete, keep_html)
         for task in tasks:
@@ -302,11 +314,11 @@ class _WorkerState:
                                  self.keep_html, fit_from)
             return replace(output, inputs=inputs), translations.missing
         except BrochureError as error:
-            return Failure(job.name, str(error)), set()
+            return Failure(f"{job.name} ({job.profile})", str(error)), set()
         except Exception as exc:  # A bug must not stop the other cells or show a traceback.
-            return Failure(job.name, f"{job.name}: unexpected {type(exc).__name__}: {exc} "
-                                     "(this is a bug in the brochure tool; please report it)"
-                           ), set()
+            return Failure(f"{job.name} ({job.profile})",
+                           f"{job.name}: unexpected {type(exc).__name__}: {exc} "
+                           "(this is a bug in the brochure tool; please report it)"), set()
 
 
 _WORKER: _WorkerState | None = None

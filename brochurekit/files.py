@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -22,7 +23,7 @@ def write_atomic(target: Path, data: bytes, check=None):
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
                                              dir=target.parent)
     except OSError as exc:
-        raise InputError(f"cannot write the file: {exc.strerror}", Location(target)) from None
+        raise write_error(exc, target) from None
     try:
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
         with os.fdopen(handle, "wb") as stream:
@@ -35,9 +36,20 @@ def write_atomic(target: Path, data: bytes, check=None):
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise InputError(f"cannot write the file: {exc.strerror}", Location(target)) from None
+            raise write_error(exc, target) from None
         raise
     return result
+
+
+def write_error(exc: OSError, path: Path) -> InputError:
+    """What a person can do about a file that could not be written."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "the disk is full; free some space, or build into another folder with --out"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = "the folder cannot be written to; build into another folder with --out"
+    else:
+        advice = "check the folder, or build into another one with --out"
+    return InputError(f"cannot write the file ({exc.strerror}): {advice}", Location(path))
 
 
 def _umask() -> int:

@@ -119,8 +119,10 @@ class Renderer:
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
         self._deflated_profiles: dict[bytes, bytes] = {}
-        # Decoded images by URL, one cache per fetcher: the print fetcher answers the same
-        # logo URL with CMYK bytes, the screen fetcher with the original.
+        # Decoded images by URL, kept across the print jobs of a press profile: their logos
+        # arrive prepared (CMYK JPEG, embedded as is; SVG parsed once). Not for the screen
+        # profile: there WeasyPrint downsamples a raster image by replacing the shared
+        # image's data, which would make one PDF depend on the one rendered before it.
         self._images: dict[ProjectFetcher, dict] = {}
 
     @cache  # noqa: B019 - one fetcher per press profile, for the life of the build
@@ -147,7 +149,8 @@ class Renderer:
                             url_fetcher=fetcher).render(
                 stylesheets=[*(self.stylesheet(name) for name in stylesheets), theme],
                 font_config=self.font_config, color_profiles=color_profiles,
-                cache=self._images.setdefault(fetcher, {}), **PROFILE_OPTIONS[profile])
+                cache=self._images.setdefault(fetcher, {}) if profile == "print" else None,
+                **PROFILE_OPTIONS[profile])
         return document
 
     def _deflate_streams(self, pdf: pydyf.PDF) -> None:

@@ -98,7 +98,8 @@ def read_yaml(path: Path, display_path: Path | None = None, text: str | None = N
         column = f", column {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
         hint = ""
-        if "\t" in text and "tab" in str(problem).lower() + str(exc.context).lower():
+        if "\t" in text and ("\\t" in str(problem) or "tab" in str(problem).lower()
+                             + str(exc.context).lower()):
             hint = "; indent with spaces, not tabs"
         raise InputError(f"invalid YAML{column}: {problem}{hint}", Location(shown, line)) from None
     if len(nodes) != 1:

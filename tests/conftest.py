@@ -35,6 +35,24 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+def read_yaml_text(tmp_path: Path, content: str | bytes):
+    """`content` written to a file and read by the project's strict YAML reader."""
+    from brochurekit.yamlfiles import read_yaml
+
+    path = tmp_path / "clinic.yaml"
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return read_yaml(path)
+
+
+def yaml_error(tmp_path: Path, content: str | bytes) -> str:
+    """The message the strict YAML reader gives for `content`."""
+    from brochurekit.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        read_yaml_text(tmp_path, content)
+    return str(caught.value)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")

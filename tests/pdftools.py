@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import zlib
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -59,3 +60,14 @@ def words(pdf: Path, page: int) -> list[Word]:
         found.append(Word(unescape(word), float(x_min), float(x_max),
                           float(y_max) - float(y_min)))
     return found
+
+
+def inflated(pdf: bytes) -> bytes:
+    """The PDF with every Flate stream decompressed, to search what is normally hidden."""
+    parts = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+        try:
+            parts.append(zlib.decompress(match[1]))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)

@@ -1,10 +1,15 @@
-"""The whole matrix, built as a user builds it, and the facts a print shop checks."""
+"""The whole matrix, built as a user builds it, and the facts a print shop checks.
+
+Cases 35 and 36 of bad-inputs.md need this matrix build, so their matrix-wide tests are here
+(test_case_35_..., test_case_36_...); the other cases are in test_bad_inputs.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import socket
 import subprocess
 from pathlib import Path
 
@@ -14,7 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from .conftest import REPO, run_cli
-from .pdftools import boxes, flat, fonts, text, words
+from .pdftools import boxes, flat, fonts, inflated, text, words
 
 CLINICS = {
     "cedar-grove": ("Cedar Grove Physiotherapy", "(604) 555-0142", "letter",
@@ -213,7 +218,9 @@ def test_poster_qr_code_decodes_to_the_booking_page(matrix, slug, tmp_path):
     assert decoded and decoded[0] in clinic_file and decoded[0].startswith("https://")
 
 
-def test_building_twice_gives_byte_identical_pdfs(matrix, tmp_path):
+def test_case_35_building_twice_gives_byte_identical_pdfs(matrix, tmp_path):
+    """35. The same inputs built twice: byte-identical PDFs (one clinic rebuilt into a new
+    folder, compared with the matrix build)."""
     out, _ = matrix
     again = tmp_path / "again"
     result = run_cli("build", "--clinic", "thameside", "--out", str(again))
@@ -222,6 +229,34 @@ def test_building_twice_gives_byte_identical_pdfs(matrix, tmp_path):
     assert len(rebuilt) == 3 * len(BROCHURES) * len(PROFILES)
     for pdf in rebuilt:
         assert pdf.read_bytes() == (out / pdf.relative_to(again)).read_bytes(), pdf.name
+
+
+@pytest.mark.parametrize("slug", CLINICS)
+def test_case_36_every_pdf_is_sound_embeds_its_fonts_and_carries_nothing_of_this_machine(
+        matrix, slug):
+    """36. Every PDF passes `qpdf --check`, embeds every font it uses, and contains no embedded
+    files, no file: URIs and no addresses of the build machine."""
+    out, _ = matrix
+    machine = [str(REPO).encode(), str(out).encode(), str(Path.home()).encode() + b"/",
+               b"/tmp/", b"/usr/share/", b"/usr/local/"]
+    host = socket.gethostname().encode()
+    if len(host) >= 6:  # a short name (say "vm") turns up by chance in compressed data
+        machine.append(host)
+    pdfs = sorted((out / slug).glob("*.pdf"))
+    assert len(pdfs) == len(CLINICS[slug][3]) * len(BROCHURES) * len(PROFILES)
+    for pdf in pdfs:
+        checked = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+        assert checked.returncode == 0, (pdf.name, checked.stdout, checked.stderr)
+        rows = fonts(pdf)
+        assert rows and all(row["emb"] == "yes" for row in rows), (pdf.name, rows)
+        content = inflated(pdf.read_bytes())
+        for forbidden in (b"/EmbeddedFile", b"/FileAttachment", b"/Launch", b"/JavaScript",
+                          b"file:", *machine):
+            assert forbidden not in content, (pdf.name, forbidden)
+        uris = {annotation.get_object()["/A"].get("/URI")
+                for page in PdfReader(pdf).pages for annotation in page.get("/Annots", [])
+                if "/A" in annotation.get_object()}
+        assert all(uri.startswith(("https://", "mailto:", "tel:")) for uri in uris), uris
 
 
 def test_manifest_lists_every_pdf_with_its_hash(matrix):

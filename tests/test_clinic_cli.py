@@ -1,9 +1,13 @@
-"""Clinics set up and branded from the command line, and every bad value refused unchanged."""
+"""Clinics set up and branded from the command line, and every bad value refused unchanged.
+
+Bad values and logos that are cases of bad-inputs.md (CSS in a colour, local or non-https
+addresses, absurd sizes, paths leading out, broken, huge, special or hostile logo files, fake
+fonts, bad slugs and locales) are tested in test_bad_inputs.py.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -88,25 +92,15 @@ def test_a_hand_written_comment_survives_set(kits):
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [
-    ("colors.primary", "red;} body{background:url(file:///etc/passwd)}", "is not a colour"),
     ("colors.primary", "#7fd1e8", "too light for text: contrast"),
     ("colors.accent", "cmyk(120%, 0%, 0%, 0%)", "is not a colour"),
-    ("contact.booking_url", "javascript:alert(1)", "should be a web address starting with https"),
-    ("contact.booking_url", "file:///etc/passwd", "should be a web address starting with https"),
-    ("contact.website", "https://169.254.169.254/", "private or local address"),
-    ("contact.website", "https://localhost/", "points at this computer"),
     ("contact.phone", "12345", "is not a valid phone number in CA"),
     ("country", "XX", "two-letter ISO country code"),
-    ("locales", "en, fr-FR", "'fr-FR' is not a locale of this project"),
-    ("locales", "no", "'no' is not a locale of this project"),
-    ("paper", "a3", "'a3' is not one of: letter, a4"),
     ("hours", "Mon-Fri 8-18", "write days and times like"),
     ("hours", "Mon 18:00-08:00", "closing time is not after the opening time"),
     ("price", "cheap", "is not a price"),
     ("price", "95 XYZ", "is not a currency code"),
     ("name", "  ", "is empty"),
-    ("adress", "x", "unknown key 'adress'; did you mean 'address'?"),
-    ("logo", "../../etc/passwd", "use `ims-brochure clinic logo`"),
 ])
 def test_bad_values_are_refused_and_the_file_is_unchanged(kits, key, value, message):
     path = kits / CLINIC
@@ -125,67 +119,22 @@ def test_contrast_refusal_measures_and_suggests(kits):
     ok(clinic(kits, "set", SLUG, "colors.primary", suggested))
 
 
-def test_values_that_look_like_other_types_stay_text(kits):
-    # A number written without +1 belongs to the clinic's country, so it goes first.
-    ok(clinic(kits, "set", SLUG, "contact.phone", "+1 604 555 0199"))
-    ok(clinic(kits, "set", SLUG, "country", "NO"))  # Norway, not False
-    shown = json.loads(clinic(kits, "show", SLUG, "--json").stdout)
-    assert shown["country"] == "NO"
-    assert shown["phone"] == "+1 604-555-0199"  # a Canadian number, shown from Norway
-
-
 def _png(path: Path, size: tuple[int, int], mode: str = "RGB") -> Path:
     Image.new(mode, size, "white" if mode == "RGB" else 1).save(path)
     return path
 
 
-def _svg(path: Path, body: str, prolog: str = "") -> Path:
-    path.write_text(f'{prolog}<svg xmlns="http://www.w3.org/2000/svg" '
-                    f'xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">'
-                    f"{body}</svg>")
-    return path
-
-
-BAD_LOGOS = {
-    "external entity": lambda d: _svg(d / "x.svg", "<text>&x;</text>",
-                                      '<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'),
-    "entity bomb": lambda d: _svg(d / "b.svg", "<text>&c;</text>",
-                                  '<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">'
-                                  '<!ENTITY c "&b;&b;&b;">]>'),
-    "file image": lambda d: _svg(d / "i.svg", '<image href="file:///etc/passwd"/>'),
-    "http use": lambda d: _svg(d / "u.svg", '<use xlink:href="http://127.0.0.1/x.svg#a"/>'),
-    "script": lambda d: _svg(d / "s.svg", "<script>alert(1)</script>"),
-    "css url": lambda d: _svg(d / "c.svg", '<rect style="fill:url(https://x.example/p)"/>'),
-    "not an image": lambda d: (d / "n.png").write_text("hello") and d / "n.png",
-    "truncated": lambda d: (d / "t.png").write_bytes(
-        _png(d / "full.png", (800, 400)).read_bytes()[:200]) and d / "t.png",
-    "decompression bomb": lambda d: _png(d / "bomb.png", (14000, 14000), "1"),
-    "low resolution": lambda d: _png(d / "small.png", (120, 40)),
-    "folder": lambda d: (d / "dir.png").mkdir() or d / "dir.png",
-    "fifo": lambda d: os.mkfifo(d / "pipe.png") or d / "pipe.png",
-    "device": lambda d: Path("/dev/zero"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_LOGOS))
-def test_bad_logos_are_refused_quickly_and_change_nothing(kits, tmp_path, case):
-    bad = BAD_LOGOS[case](tmp_path)
+def test_a_low_resolution_logo_is_refused_and_changes_nothing(kits, tmp_path):
     before = (kits / CLINIC).read_bytes()
     logo = kits / "brochures/clinics/kits-point/logo.svg"
     logo_before = logo.read_bytes()
-    result = subprocess.run(
-        ["timeout", "20", *run_cli_args(kits, "clinic", "logo", SLUG, str(bad))],
-        capture_output=True, text=True)
-    assert result.returncode == 2, (case, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr and result.stderr.strip()
+    result = clinic(kits, "logo", SLUG, str(_png(tmp_path / "small.png", (120, 40))))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "small.png prints at only 53 dpi on the cover (at least 150" in result.stderr
+    assert "Traceback" not in result.stderr
     assert (kits / CLINIC).read_bytes() == before
     assert logo.read_bytes() == logo_before
     assert sorted(p.name for p in logo.parent.iterdir()) == ["logo.svg"]
-
-
-def run_cli_args(project: Path, *args: str) -> list[str]:
-    import sys
-    return [sys.executable, str(REPO / "cli.py"), "--project", str(project), *args]
 
 
 def test_a_mid_resolution_logo_is_accepted_with_a_warning(kits, tmp_path):
@@ -226,24 +175,6 @@ def test_brand_font_is_used_and_other_scripts_fall_back(kits, tmp_path):
     names = " ".join(row["name"] for row in fonts(kits / f"out/{SLUG}/ims-overview-en-print.pdf"))
     assert "ClinicHeading" in names.replace("-", "")  # the brand font, by its @font-face name
     assert all(row["emb"] == "yes" for row in fonts(kits / f"out/{SLUG}/ims-overview-fa-print.pdf"))
-
-
-def test_not_a_font_is_refused(kits, tmp_path):
-    fake = tmp_path / "fake.ttf"
-    fake.write_text("not a font")
-    result = clinic(kits, "font", SLUG, "--body", str(fake))
-    assert result.returncode == 2 and "not a usable TrueType/OpenType font" in result.stderr
-
-
-@pytest.mark.parametrize(("slug", "message"), [
-    ("../../etc", "is not valid"), ("a/b", "is not valid"), ("CON", "is not valid"),
-    ("con", "reserved device name"), ("Cedar-Grove", "is not valid"),
-    ("cedar-grove", "already exists"),
-])
-def test_new_refuses_bad_or_clashing_slugs(project, slug, message):
-    result = clinic(project, "new", slug, "--name", "X")
-    assert result.returncode == 2 and message in result.stderr
-    assert not (project / "etc.yaml").exists()
 
 
 def test_show_list_validate_remove_and_preview(kits):
