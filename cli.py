@@ -138,13 +138,13 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
         if count and allow_incomplete:
             click.echo(f"  {locale}: {count} message(s) printed in English, marked DRAFT")
     # One line per cause: a refused catalog or stylesheet fails many cells the same way.
-    causes: dict[str, list[str]] = {}
+    causes: dict[str, list] = {}
     for failure in result.failures:
-        causes.setdefault(failure.message, []).append(failure.job)
-    for message, cells in causes.items():
-        named = all(message.startswith(cell.split(" (")[0]) for cell in cells)
-        click.echo(f"  failed: {message}" + ("" if named else f" [{', '.join(cells)}]"),
-                   err=True)
+        causes.setdefault(failure.message, []).append(failure)
+    for message, failures in causes.items():
+        named = all(message.startswith(failure.job) for failure in failures)
+        cells = ", ".join(failure.label for failure in failures)
+        click.echo(f"  failed: {message}" + ("" if named else f" [{cells}]"), err=True)
     sys.exit(0 if result.ok else 1)
 
 
@@ -482,17 +482,14 @@ def _call(function, *args):
     except BrochureError as error:
         _fail(error)
     except KeyboardInterrupt:  # caught here: click would turn it into "Aborted!" and exit 1
+        # Published files are complete: every write is atomic.
         click.echo("\ninterrupted; every PDF in the output folder is complete", err=True)
         sys.exit(130)
 
 
 def main() -> None:
-    """Entry point: Ctrl-C ends quietly (published files are complete: writes are atomic)."""
-    try:
-        commands(prog_name="ims-brochure")
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted", err=True)
-        sys.exit(130)
+    """Entry point. Ctrl-C is answered in `_call`: click catches it before it gets here."""
+    commands(prog_name="ims-brochure")
 
 
 if __name__ == "__main__":

@@ -14,15 +14,15 @@ from __future__ import annotations
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from brochurekit.project import copy_project_inputs
+
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("brochures", "locales", "templates", "styles", "pyproject.toml")
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -37,14 +37,7 @@ def run(*args: str, cwd: Path) -> tuple[float, str]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ims-bench-") as scratch:
-        project = Path(scratch) / "project"
-        project.mkdir()
-        for part in PARTS:
-            source = ROOT / part
-            if source.is_dir():
-                shutil.copytree(source, project / part, ignore=shutil.ignore_patterns("*.mo"))
-            else:
-                shutil.copy2(source, project / part)
+        project = copy_project_inputs(ROOT, Path(scratch) / "project")
         build = [sys.executable, str(ROOT / "cli.py"), "--project", str(project), "build"]
 
         full, output = run(*build, "--force", "--keep-html", cwd=project)

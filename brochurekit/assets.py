@@ -35,15 +35,22 @@ def check_logo(path: Path) -> AssetCheck:
     kind = LOGO_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         return AssetCheck(f"{path.name} should be an SVG, PNG or JPEG file")
-    if not path.exists():
-        return AssetCheck(f"{path.name} does not exist; check the file's name and folder")
-    if not path.is_file():  # also refuses FIFOs, devices and folders without opening them
-        return AssetCheck(f"{path.name} is not a regular file")
+    if problem := _not_a_regular_file(path):
+        return AssetCheck(problem)
     if path.stat().st_size > MAX_ASSET_BYTES:
         return AssetCheck(f"{path.name} is larger than {MAX_ASSET_BYTES // 2**20} MB")
     if kind == "SVG":
         return _check_svg(path)
     return _check_raster(path, kind)
+
+
+def _not_a_regular_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a file; FIFOs, devices and folders are refused unopened."""
+    if not path.exists():
+        return f"{path.name} does not exist; check the file's name and folder"
+    if not path.is_file():
+        return f"{path.name} is not a regular file"
+    return None
 
 
 def _check_svg(path: Path) -> AssetCheck:
@@ -123,10 +130,8 @@ def print_dpi(width_px: int, height_px: int) -> float:
 def check_font(path: Path) -> AssetCheck:
     if path.suffix.lower() not in FONT_SUFFIXES:
         return AssetCheck(f"{path.name} should be a .ttf or .otf font file")
-    if not path.exists():
-        return AssetCheck(f"{path.name} does not exist; check the file's name and folder")
-    if not path.is_file():
-        return AssetCheck(f"{path.name} is not a regular file")
+    if problem := _not_a_regular_file(path):
+        return AssetCheck(problem)
     if path.stat().st_size > 4 * MAX_ASSET_BYTES:
         return AssetCheck(f"{path.name} is too large for a brand font")
     try:

@@ -59,8 +59,13 @@ class Output:
 
 @dataclass(frozen=True)
 class Failure:
-    job: str
+    job: str  # the cell's name, or what else failed (the manifest)
     message: str
+    profile: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.job} ({self.profile})" if self.profile else self.job
 
 
 @dataclass
@@ -314,11 +319,11 @@ class _WorkerState:
                                  self.keep_html, fit_from)
             return replace(output, inputs=inputs), translations.missing
         except BrochureError as error:
-            return Failure(f"{job.name} ({job.profile})", str(error)), set()
+            return Failure(job.name, str(error), job.profile), set()
         except Exception as exc:  # A bug must not stop the other cells or show a traceback.
-            return Failure(f"{job.name} ({job.profile})",
-                           f"{job.name}: unexpected {type(exc).__name__}: {exc} "
-                           "(this is a bug in the brochure tool; please report it)"), set()
+            return Failure(job.name, f"{job.name}: unexpected {type(exc).__name__}: {exc} "
+                                     "(this is a bug in the brochure tool; please report it)",
+                           job.profile), set()
 
 
 _WORKER: _WorkerState | None = None

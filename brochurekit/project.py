@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,21 @@ from .catalogs import project_locales
 from .clinics import Clinic, load_clinic
 from .content import Brochure, load_brochure
 from .errors import InputError, Location, ProjectError
+
+# What a project is made of: a copy of these builds the same brochures anywhere.
+PROJECT_INPUTS = ("brochures", "locales", "templates", "styles", "pyproject.toml")
+
+
+def copy_project_inputs(root: Path, target: Path) -> Path:
+    """The project's inputs copied to `target`, without build products (compiled .mo)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_INPUTS:
+        source = root / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("*.mo"))
+        else:
+            shutil.copy2(source, target / part)
+    return target
 
 
 @dataclass(frozen=True)

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from brochurekit.project import copy_project_inputs
+
 REPO = Path(__file__).resolve().parent.parent
-PROJECT_PARTS = ("brochures", "locales", "templates", "styles", "pyproject.toml")
-
-
 def copy_project(target: Path) -> Path:
     """The project's inputs copied to `target` (without build products)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for part in PROJECT_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("*.mo"))
-        else:
-            shutil.copy2(source, target / part)
-    return target
+    return copy_project_inputs(REPO, target)
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
