@@ -45,6 +45,8 @@ class Expected:
 
 
 def preflight_pdf(path: Path, expected: Expected) -> list[Finding]:
+    from io import BytesIO
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -52,8 +54,9 @@ def preflight_pdf(path: Path, expected: Expected) -> list[Finding]:
     if findings:
         return findings
     try:
-        reader = PdfReader(path)
-        pages = list(reader.pages)
+        # qpdf's expanded form of the same file: plain objects, no object streams to inflate
+        # and parse, so pypdf reads the page tree about a third faster.
+        pages = list(PdfReader(BytesIO(expanded)).pages)
     except (PdfReadError, OSError, ValueError) as exc:
         return [Finding("structure", "error", f"the PDF cannot be read ({exc})")]
     findings += _page_boxes(pages, expected)
@@ -164,7 +167,10 @@ def _images(path: Path, profile: str) -> list[Finding]:
 def _colour(expanded: bytes) -> list[Finding]:
     """RGB left in content streams or colour spaces of a press file (ICC images excepted)."""
     findings = []
-    operators = len(re.findall(rb"(?m)^[\d. ]+ (?:rg|RG)$", expanded))
+    # QDF puts every content-stream operator on its own line; the regex only runs when such a
+    # line can exist, as scanning half a megabyte of fonts for it costs more than the rest.
+    operators = len(re.findall(rb"(?m)^[\d. ]+ (?:rg|RG)$", expanded)) \
+        if b" rg\n" in expanded or b" RG\n" in expanded else 0
     if operators:
         findings.append(Finding("colour", "error", f"{operators} RGB colour setting(s) in the "
                                                    "page content; print files must be CMYK"))

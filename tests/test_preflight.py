@@ -63,6 +63,15 @@ def test_rgb_photo_in_print(built, tmp_path):
         result.stderr
 
 
+def test_rgb_text_colour_in_print(built):
+    _replace_pdf(built, '<style>@page { size: 279.4mm 215.9mm; bleed: 3.175mm }</style>'
+                        '<p style="color: rgb(200, 40, 40)">Red words</p>')
+    result = cli(built, "check")
+    assert result.returncode == 1
+    assert "error: colour: 1 RGB colour setting(s) in the page content; print files must be " \
+        "CMYK" in result.stderr
+
+
 def test_low_resolution_photo(built):
     Image.new("CMYK", (60, 40), (0, 80, 80, 0)).save(built / "small.jpg")
     _replace_pdf(built, '<style>@page { size: 297mm 210mm }</style>'
