@@ -14,6 +14,7 @@ import math
 import mimetypes
 import re
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from .colormanagement import DEFAULT_CMYK_PROFILE, raster_to_cmyk, svg_to_cmyk
 from .errors import RenderError
 
 PT_PER_MM = 72 / 25.4
+# Streams at least this large are remembered once deflated, the most recent few of them.
+REMEMBERED_STREAM_BYTES = 32 * 1024
+REMEMBERED_STREAMS = 16
 
 
 class BlockedResourceError(FatalURLFetchingError):
@@ -118,7 +122,7 @@ class Renderer:
         self.root = root.resolve()
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
-        self._deflated_profiles: dict[bytes, bytes] = {}
+        self._deflated: OrderedDict[bytes, bytes] = OrderedDict()
         # Decoded images by URL, kept across the print jobs of a press profile: their logos
         # arrive prepared (CMYK JPEG, embedded as is; SVG parsed once). Not for the screen
         # profile: there WeasyPrint downsamples a raster image by replacing the shared
@@ -155,19 +159,26 @@ class Renderer:
 
     def _deflate_streams(self, pdf: pydyf.PDF) -> None:
         """Deflate the streams here instead of in pydyf, which uses zlib level 9: level 6
-        makes files within 0.5% of that size in about half the time. An ICC profile is the
-        same bytes in every print PDF of a press, so it is deflated once per build."""
+        makes files within 0.5% of that size in about half the time.
+
+        Large streams recur between documents: the press ICC profile is in every print PDF,
+        and a cell's print and screen versions embed the same font subsets. Those are
+        deflated once and remembered (the last few only, to keep a worker's memory flat).
+        """
         for obj in pdf.objects:
             if not isinstance(obj, pydyf.Stream) or not obj.compress:
                 continue
             raw = b"\n".join(pydyf._to_bytes(item) for item in obj.stream)
-            if raw[36:40] == b"acsp":  # the signature of an ICC profile
-                key = hashlib.sha256(raw).digest()
-                if key not in self._deflated_profiles:
-                    self._deflated_profiles[key] = zlib.compress(raw, 6)
-                deflated = self._deflated_profiles[key]
-            else:
+            if len(raw) < REMEMBERED_STREAM_BYTES:
                 deflated = zlib.compress(raw, 6)
+            else:
+                key = hashlib.sha256(raw).digest()
+                deflated = self._deflated.get(key)
+                if deflated is None:
+                    deflated = self._deflated[key] = zlib.compress(raw, 6)
+                    if len(self._deflated) > REMEMBERED_STREAMS:
+                        self._deflated.popitem(last=False)
+                self._deflated.move_to_end(key)
             obj.stream, obj.compress = [deflated], False
             obj.extra["Filter"] = "/FlateDecode"
 

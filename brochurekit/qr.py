@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import segno
 from markupsafe import Markup, escape
 
@@ -11,6 +13,19 @@ QUIET_ZONE = 4  # modules of white around the code, as scanners expect
 def qr_svg(url: str, label: str, ink: str = "#000000") -> Markup:
     """`ink` is a validated colour: "#000000" on screen, device-cmyk black ink for the press
     (inline SVG does not take currentColor from a CSS variable in WeasyPrint 70)."""
+    size, path = _modules(url)
+    full = size + 2 * QUIET_ZONE
+    return Markup(
+        '<svg class="qr" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
+        'viewBox="-{q} -{q} {full} {full}" shape-rendering="crispEdges">'
+        '<path fill="{ink}" d="{path}"/></svg>'
+    ).format(label=escape(label), q=QUIET_ZONE, full=full, path=path, ink=ink)
+
+
+@lru_cache(maxsize=64)
+def _modules(url: str) -> tuple[int, str]:
+    """The code's size in modules and its dark modules as one path, a rectangle per run of a
+    row. Encoding picks the best of eight masks, so it is done once per URL, not per PDF."""
     code = segno.make(url, error="m", micro=False)
     size = code.symbol_size(scale=1, border=0)[0]
     commands = []
@@ -24,9 +39,4 @@ def qr_svg(url: str, label: str, ink: str = "#000000") -> Markup:
                 commands.append(f"M{start} {y}h{x - start}v1h{start - x}z")
             else:
                 x += 1
-    full = size + 2 * QUIET_ZONE
-    return Markup(
-        '<svg class="qr" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
-        'viewBox="-{q} -{q} {full} {full}" shape-rendering="crispEdges">'
-        '<path fill="{ink}" d="{path}"/></svg>'
-    ).format(label=escape(label), q=QUIET_ZONE, full=full, path="".join(commands), ink=ink)
+    return size, "".join(commands)
