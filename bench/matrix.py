@@ -6,11 +6,14 @@ It works on a throw-away copy of the project, measures in one run on this machin
   (b) our full build with --force (warm workers, every core),
   (c) a no-op rebuild (nothing changed),
   (d) a rebuild after one catalog (.po) changed,
+  (e) a floor for (b): the same documents, each laid out and written once by warm workers on
+      every core with our renderer, and nothing else (no fitting, glyph check or preflight),
 and prints each time and the ratios. No figures are asserted: they are for reading.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import resource
@@ -35,6 +38,40 @@ def run(*args: str, cwd: Path) -> tuple[float, str]:
     return seconds, result.stdout
 
 
+def stylesheet_for(html: str) -> str:
+    """The layout's stylesheet, recognised from the first panel class the template writes."""
+    layout = re.search(r'class="(?:panel panel-)?(flap|page-1|poster)', html)[1]
+    return {"flap": "tri-fold.css", "page-1": "handout.css", "poster": "poster.css"}[layout]
+
+
+_renderer = None
+
+
+def _warm(project: Path) -> None:
+    global _renderer
+    from brochurekit.pdf import Renderer
+
+    _renderer = Renderer(project)
+
+
+def _render_once(page: Path) -> int:
+    """Lay out and write one kept document with the warm renderer; the PDF is discarded."""
+    profile = "print" if page.stem.endswith("-print") else "screen"
+    html = page.read_text(encoding="utf-8")
+    document = _renderer.layout(page.stem, html, ["base.css", stylesheet_for(html)],
+                                page.with_suffix(".css").read_text(encoding="utf-8"), profile)
+    bleed = 3.0 if profile == "print" else 0.0  # sets page boxes only; costs the same
+    return len(_renderer.write(page.stem, document, bleed, b"0" * 32, profile))
+
+
+def floor(project: Path, pages: list[Path]) -> float:
+    started = time.perf_counter()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(os.cpu_count(), initializer=_warm, initargs=(project,)) as pool:
+        pool.map(_render_once, pages, chunksize=1)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ims-bench-") as scratch:
         project = copy_project_inputs(ROOT, Path(scratch) / "project")
@@ -49,9 +86,7 @@ def main() -> None:
         loop_out.mkdir()
         started = time.perf_counter()
         for index, page in enumerate(pages):
-            layout = re.search(r'class="(?:panel panel-)?(flap|page-1|poster)', page.read_text())
-            stylesheet = {"flap": "tri-fold.css", "page-1": "handout.css",
-                          "poster": "poster.css"}[layout[1]]
+            stylesheet = stylesheet_for(page.read_text(encoding="utf-8"))
             variant = ["--pdf-variant", "pdf/x-4"] if page.stem.endswith("-print") else \
                 ["--pdf-variant", "pdf/ua-1"]
             subprocess.run([str(VENV_BIN / "weasyprint"), "--quiet", "-u", f"{project}/",
@@ -61,6 +96,7 @@ def main() -> None:
                             str(page), str(loop_out / f"{index}.pdf")], check=True,
                            capture_output=True)
         loop = time.perf_counter() - started
+        bare = floor(project, pages)
 
         noop, output = run(*build, cwd=project)
         skipped = int(re.search(r"(\d+) unchanged", output)[1])
@@ -78,6 +114,8 @@ def main() -> None:
           f"{loop / full:.1f}x faster than (a)")
     print(f"(c) no-op rebuild                   {noop:7.2f} s   ({skipped} cells skipped)")
     print(f"(d) after one .po changed (fr_CA)   {one:7.1f} s   ({rebuilt} cells rebuilt)")
+    print(f"(e) floor: one layout + write each   {bare:7.1f} s   {bare / len(pages):.2f} s/doc   "
+          f"{loop / bare:.1f}x faster than (a); (b) takes {full / bare:.2f}x the floor")
     print(f"largest process during (b): {workers_rss:.0f} MB resident")
 
 
