@@ -111,11 +111,11 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; {cells} PDFs ({len(pages)} HTML documents)")
     print(f"(a) shell loop of `weasyprint`      {loop:7.1f} s   {loop / len(pages):.2f} s/doc")
     print(f"(b) full build --force              {full:7.1f} s   {full / cells:.2f} s/doc   "
-          f"{loop / full:.1f}x faster than (a)")
+          f"{loop / full:.2f}x faster than (a)")
     print(f"(c) no-op rebuild                   {noop:7.2f} s   ({skipped} cells skipped)")
     print(f"(d) after one .po changed (fr_CA)   {one:7.1f} s   ({rebuilt} cells rebuilt)")
     print(f"(e) floor: one layout + write each   {bare:7.1f} s   {bare / len(pages):.2f} s/doc   "
-          f"{loop / bare:.1f}x faster than (a); (b) takes {full / bare:.2f}x the floor")
+          f"{loop / bare:.2f}x faster than (a); (b) takes {full / bare:.2f}x the floor")
     print(f"largest process during (b): {workers_rss:.0f} MB resident")
 
 
