@@ -49,37 +49,34 @@ def test_wrong_page_size(built):
             "297.0 x 210.0 mm, but this brochure is 279.4 x 215.9 mm") in result.stderr
 
 
-def _replace_pdf(project: Path, html: str) -> None:
+def _check_replaced(project: Path, html: str) -> str:
+    """Put a PDF rendered from `html` in place of the built print PDF and run `check`,
+    which must fail; returns what it reported."""
     HTML(string=html, base_url=str(project) + "/").write_pdf(project / PDF)
+    result = cli(project, "check")
+    assert result.returncode == 1
+    return result.stderr
 
 
 def test_rgb_photo_in_print(built, tmp_path):
     Image.new("RGB", (1200, 800), (200, 40, 40)).save(built / "photo.png")
-    _replace_pdf(built, '<style>@page { size: 297mm 210mm; bleed: 3mm }</style>'
-                        '<img src="photo.png" style="width: 100mm">')
-    result = cli(built, "check")
-    assert result.returncode == 1
-    assert "error: colour: page 1: an RGB image in a print file; it should be CMYK" in \
-        result.stderr
+    stderr = _check_replaced(built, '<style>@page { size: 297mm 210mm; bleed: 3mm }</style>'
+                                    '<img src="photo.png" style="width: 100mm">')
+    assert "error: colour: page 1: an RGB image in a print file; it should be CMYK" in stderr
 
 
 def test_rgb_text_colour_in_print(built):
-    _replace_pdf(built, '<style>@page { size: 279.4mm 215.9mm; bleed: 3.175mm }</style>'
-                        '<p style="color: rgb(200, 40, 40)">Red words</p>')
-    result = cli(built, "check")
-    assert result.returncode == 1
+    stderr = _check_replaced(built, '<style>@page { size: 279.4mm 215.9mm; bleed: 3.175mm }'
+                                    '</style><p style="color: rgb(200, 40, 40)">Red words</p>')
     assert "error: colour: 1 RGB colour setting(s) in the page content; print files must be " \
-        "CMYK" in result.stderr
+        "CMYK" in stderr
 
 
 def test_low_resolution_photo(built):
     Image.new("CMYK", (60, 40), (0, 80, 80, 0)).save(built / "small.jpg")
-    _replace_pdf(built, '<style>@page { size: 297mm 210mm }</style>'
-                        '<img src="small.jpg" style="width: 150mm">')
-    result = cli(built, "check")
-    assert result.returncode == 1
-    assert "error: images: page 1: an image prints at 10 dpi (at least 150 needed)" in \
-        result.stderr
+    stderr = _check_replaced(built, '<style>@page { size: 297mm 210mm }</style>'
+                                    '<img src="small.jpg" style="width: 150mm">')
+    assert "error: images: page 1: an image prints at 10 dpi (at least 150 needed)" in stderr
 
 
 def test_damaged_file(built):
