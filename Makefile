@@ -1,17 +1,22 @@
 # The two commands of the README. Each sets up whatever is missing first: Debian packages
 # (fonts, Pango, poppler, qpdf), the virtual environment and the project itself.
 
+# pipefail: an install filtered through grep must still fail when pip does.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 # Fonts for every script we print, the text stack WeasyPrint needs, the press's CMYK profile
-# (libgs-common), poppler and qpdf (previews and preflight), and zbar to read QR codes in tests.
+# (libgs-common), poppler and qpdf (previews and preflight), zbar to read QR codes in tests, and
+# gettext (msgfmt for translators; msginit, the tests' independent source of plural rules).
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 libgs-common poppler-utils qpdf zbar-tools
+	libharfbuzz-subset0 libgs-common poppler-utils qpdf zbar-tools gettext
 
-.PHONY: brochures test system lint clean
+.PHONY: brochures test system lint clean sync lock
 
 brochures: $(STAMP)
 	$(PY) cli.py build
@@ -43,11 +48,31 @@ system:
 	  fi; \
 	fi
 
-$(STAMP): pyproject.toml | system
+# The venv gets exactly what requirements.lock pins (hash-checked, nothing resolved here), then the
+# project itself with no dependencies of its own and no build isolation, so setuptools is the
+# locked one too. Installs are quiet: pip's notices are not the user's business.
+PIP_QUIET := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_WARN_SCRIPT_LOCATION=1 $(PY) -m pip --quiet
+$(STAMP): requirements.lock pyproject.toml | system
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PIP_QUIET) install --require-hashes --no-deps -r requirements.lock 2>&1 | { grep -v "is ignored: it is neither" >&2 || true; }
+	$(PIP_QUIET) install --no-deps --no-build-isolation -e . 2>&1 | { grep -v "is ignored: it is neither" >&2 || true; }
+	$(PY) -m pip check >/dev/null || { $(PY) -m pip check; exit 1; }
 	touch $(STAMP)
+
+# Re-install from the lock (after a `pip install` by hand, say).
+sync:
+	rm -f $(STAMP)
+	$(MAKE) $(STAMP)
+
+# Regenerates requirements.lock from pyproject.toml's ranges, in a throwaway venv so that
+# pip-tools never lands in the project's own. See README, "Dependencies".
+lock:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp" && \
+	PIP_DISABLE_PIP_VERSION_CHECK=1 "$$tmp/bin/pip" install --quiet "pip-tools>=7.4,<8" 2>&1 | { grep -v "is ignored: it is neither" >&2 || true; } && \
+	"$$tmp/bin/pip-compile" --quiet --extra test --build-deps-for editable --generate-hashes \
+	  --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --output-file requirements.lock $(LOCK_FLAGS) pyproject.toml 2>&1 | { grep -v "is ignored: it is neither" >&2 || true; }
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""The environment the tests run in is exactly requirements.lock, and the lock fits pyproject.toml.
+
+Drift is named package by package with the command that mends it, so a green run always means
+"green on what a fresh machine installs".
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import metadata
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from .conftest import REPO
+
+# Installed by the venv itself or being the project, not by the lock.
+NOT_LOCKED = {"pip", "ims-brochures"}
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.MULTILINE)
+
+
+def locked() -> dict[str, str]:
+    text = (REPO / "requirements.lock").read_text(encoding="utf-8")
+    return {canonicalize_name(name): version for name, version in _PIN.findall(text)}
+
+
+def installed() -> dict[str, str]:
+    return {canonicalize_name(dist.metadata["Name"]): dist.version
+            for dist in metadata.distributions()}
+
+
+def test_every_locked_package_has_a_hash():
+    text = (REPO / "requirements.lock").read_text(encoding="utf-8")
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 1)[1])
+    pinned = [block for block in blocks if _PIN.match(block)]
+    assert len(pinned) == len(locked()) > 20
+    for block in pinned:
+        assert "--hash=sha256:" in block, block.splitlines()[0]
+
+
+def test_installed_packages_are_exactly_the_lock():
+    lock, have = locked(), installed()
+    problems = []
+    for name, version in sorted(lock.items()):
+        if name not in have:
+            problems.append(f"{name} {version} is in requirements.lock but not installed")
+        elif have[name] != version:
+            problems.append(f"{name} {have[name]} is installed but requirements.lock pins "
+                            f"{version}")
+    for name in sorted(set(have) - set(lock) - NOT_LOCKED):
+        problems.append(f"{name} {have[name]} is installed but not in requirements.lock "
+                        "(uninstall it, or add it to pyproject.toml and run `make lock`)")
+    assert not problems, ("the environment differs from the lock; run `make sync` to install "
+                          "exactly the lock:\n  " + "\n  ".join(problems))
+
+
+def test_lock_satisfies_pyproject_ranges():
+    """Editing a range in pyproject.toml without `make lock` is caught here."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = [*project["project"]["dependencies"],
+              *project["project"]["optional-dependencies"]["test"],
+              *project["build-system"]["requires"]]
+    lock = locked()
+    for line in wanted:
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        assert name in lock, f"{requirement.name} is not in requirements.lock; run `make lock`"
+        assert requirement.specifier.contains(lock[name], prereleases=True), (
+            f"requirements.lock pins {name} {lock[name]}, outside pyproject.toml's "
+            f"{requirement.specifier}; run `make lock`")
