@@ -31,6 +31,7 @@ from .clinics import CREDENTIAL_CONTEXT
 from .content import Brochure, Message, load_brochure
 from .errors import InputError, Location, suggest
 from .files import write_atomic
+from .plurals import default_plural_forms
 from .pofile import read_po_file
 from .pseudo import PSEUDO_LOCALES, pseudo_translate
 from .yamlfiles import read_yaml
@@ -424,6 +425,10 @@ def init_catalog(root: Path, identifier: str) -> Path:
                               "\n# Translate the msgstr lines; see README.md, For translators.")
     catalog.msgid_bugs_address = ""
     catalog.creation_date = template.creation_date
+    # Babel's own Plural-Forms follows its CLDR release; the conventional one reads the same in
+    # every release (see plurals.py).
+    catalog.mime_headers = [(name, default_plural_forms(identifier) if name == "Plural-Forms"
+                             else value) for name, value in catalog.mime_headers]
     for message in template:
         if message.id:
             catalog.add(message.id, "", locations=list(message.locations),
