@@ -22,6 +22,7 @@ brochures: $(STAMP)
 	$(PY) cli.py build
 
 test: $(STAMP)
+	@$(PY) -m pip check >/dev/null || { $(PY) -m pip check; echo "run 'make sync' to reinstall from requirements.lock" >&2; exit 1; }
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 

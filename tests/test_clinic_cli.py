@@ -8,6 +8,7 @@ fonts, bad slugs and locales) are tested in test_bad_inputs.py.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, copy_project, run_cli
 from .pdftools import fonts, text
 
 SLUG = "kits-point"
@@ -32,9 +33,10 @@ def ok(result) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.fixture
-def kits(project: Path) -> Path:
-    """A clinic made only with commands, as a clinic manager would."""
+@pytest.fixture(scope="session")
+def kits_made(tmp_path_factory) -> Path:
+    """A clinic made only with commands, as a clinic manager would (once per test worker)."""
+    project = copy_project(tmp_path_factory.mktemp("kits") / "project")
     ok(clinic(project, "new", SLUG, "--name", "Kits Point Physio & Wellness"))
     for key, value in [
         ("colors.primary", "#0b5d7a"),
@@ -51,6 +53,12 @@ def kits(project: Path) -> Path:
         ok(clinic(project, "set", SLUG, key, value))
     ok(clinic(project, "logo", SLUG, str(REPO / "brochures/clinics/cedar-grove/logo.svg")))
     return project
+
+
+@pytest.fixture
+def kits(kits_made: Path, tmp_path: Path) -> Path:
+    """A copy of that project of the test's own, so edits stay in the test."""
+    return Path(shutil.copytree(kits_made, tmp_path / "project", symlinks=True))
 
 
 def decode_qr(pdf: Path, tmp_path: Path) -> list[str]:

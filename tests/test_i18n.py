@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 from brochurekit.pofile import read_po_file
@@ -113,6 +114,7 @@ def test_extract_is_deterministic(project):
     assert pot.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_pseudo_locales_build_for_every_clinic(project):
     assert i18n(project, "pseudo").returncode == 0
     xa = (project / "locales/en_XA/LC_MESSAGES/brochures.po").read_text(encoding="utf-8")

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import REPO, run_cli
 
 PROFILE = ("--profile", "print", "--brochure", "ims-overview")
@@ -59,6 +61,7 @@ def test_both_profiles_of_a_fitted_cell_get_the_same_type_size(project):
     assert fitted[0][1] == fitted[1][1] and int(fitted[0][1]) < 97, result.stdout
 
 
+@pytest.mark.slow
 def test_changed_catalog_rebuilds_only_its_locale(project):
     assert build(project).returncode == 0
     po = project / "locales/fr_CA/LC_MESSAGES/brochures.po"
@@ -73,6 +76,7 @@ def test_changed_catalog_rebuilds_only_its_locale(project):
     assert all("/fr_CA/" in line for line in rebuilt)
 
 
+@pytest.mark.slow
 def test_force_rebuilds_and_removed_cells_leave_the_folder(project):
     assert build(project, "--clinic", "thameside").returncode == 0
     forced = build(project, "--clinic", "thameside", "--force")
