@@ -14,8 +14,10 @@ import click
 
 BUILD_HELP = """Build brochures for every clinic x locale x brochure (or the selected ones).
 
-Each PDF is written to OUT/<clinic>/<brochure>-<locale>-<profile>.pdf and recorded in
-OUT/manifest.json. Cells that fail are named in the summary; the others are still built.
+Each PDF is written to OUT/<clinic>/<brochure>-<locale>-<profile>.pdf (a draft ends in
+-DRAFT.pdf) and every cell is recorded in OUT/manifest.json with its status: built, draft,
+failed or stale. Cells that fail are named in the summary, their earlier PDF is moved to
+OUT/outdated/, and the others are still built.
 """
 
 EXTRACT_HELP = """Rebuild locales/brochures.pot from brochures/*.yaml and templates/.
@@ -85,11 +87,14 @@ def commands(ctx: click.Context, project: Path) -> None:
 @click.option("--jobs", "workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes [default: the number of cores].")
 @click.option("--allow-incomplete", is_flag=True,
-              help="Build cells whose translation is incomplete: English fills the gaps and "
-                   "every page is marked DRAFT TRANSLATION.")
+              help="Build cells whose translation is incomplete as drafts: English fills the "
+                   "gaps, every page is marked DRAFT TRANSLATION and the file ends in -DRAFT.pdf.")
+@click.option("--cell-time-limit", "time_limit", type=click.FloatRange(0.1, 86400),
+              default=120, show_default=True, metavar="SECONDS",
+              help="A cell still rendering after this long fails, and the build goes on.")
 @click.pass_obj
 def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, keep_html,
-          workers, allow_incomplete) -> None:
+          workers, allow_incomplete, time_limit) -> None:
     import os
     import time
 
@@ -105,6 +110,7 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
     def report(job, outcome, done, total):
         built = hasattr(outcome, "sha256")
         note = f", body type fitted to {outcome.fit:.0%}" if built and outcome.fit < 1 else ""
+        note += ", DRAFT" if built and outcome.draft else ""
         line = f"{'ok  ' if built else 'FAIL'} {job.name} ({job.profile}{note})"
         if tty:  # one live progress line: bar, cells done, current cell, elapsed, estimate
             elapsed = time.monotonic() - started
@@ -122,13 +128,16 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
 
     result = _call(lambda: run_build(project, out, Selection(clinics, locales, brochures, profiles),
                                      allow_incomplete=allow_incomplete, force=force,
-                                     keep_html=keep_html,
+                                     keep_html=keep_html, cell_time_limit=time_limit,
                                      workers=workers or os.cpu_count() or 1, on_cell=report))
     seconds = time.monotonic() - started
     click.echo(f"\n{len(result.outputs)} built, {result.skipped} unchanged (skipped), "
                f"{len(result.failures)} failed in {seconds:.1f} s -> {result.out_dir}")
     for removed in result.removed:
         click.echo(f"  removed {removed} (its cell no longer exists)")
+    if result.withdrawn:
+        click.echo(f"  moved {len(result.withdrawn)} earlier PDF(s) of the failed cells to "
+                   f"{result.out_dir / 'outdated'}: made from other inputs, they are not current")
     if result.completeness:
         click.echo("catalogs: " + ", ".join(
             f"{locale} refused ({errors} error(s))" if errors
@@ -151,11 +160,13 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
 @commands.command(name="check")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Output folder to check [default: PROJECT/out].")
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cells and findings as JSON.")
 @click.pass_obj
 def check_command(obj: Context, out_dir: Path | None, as_json: bool) -> None:
-    """Preflight the built PDFs: page boxes and bleed, fonts embedded and subset, image
-    resolution, colour (no RGB in print files) and file structure (qpdf). Exit 1 on errors."""
+    """Check every cell of the output folder: its status (failed and stale cells are errors,
+    drafts are named) and a preflight of its PDF: page boxes and bleed, fonts embedded and
+    subset, image resolution, colour (no RGB in print files) and file structure (qpdf).
+    Exit 1 on errors."""
     import json
 
     from brochurekit.build import check_outputs
@@ -163,22 +174,27 @@ def check_command(obj: Context, out_dir: Path | None, as_json: bool) -> None:
 
     project = _call(load_project, obj.project)
     results = _call(check_outputs, project, out_dir or project.root / "out")
-    errors = sum(f.level == "error" for _, findings in results for f in findings)
+    errors = sum(f.level == "error" for _, _, findings in results for f in findings)
     if as_json:
         click.echo(json.dumps([
             {"clinic": entry.get("clinic"), "locale": entry.get("locale"),
              "brochure": entry.get("brochure"), "profile": entry.get("profile"),
-             "path": entry.get("path"),
+             "path": entry.get("path"), "status": status, "reason": entry.get("reason"),
              "findings": [{"rule": f.rule, "level": f.level, "page": f.page,
                            "message": f.message} for f in findings]}
-            for entry, findings in results], indent=2, ensure_ascii=False))
+            for entry, status, findings in results], indent=2, ensure_ascii=False))
     else:
-        for entry, findings in results:
+        for entry, _, findings in results:
             for finding in findings:
                 click.echo(f"{entry.get('clinic')}/{entry.get('locale')}/"
                            f"{entry.get('brochure')} ({entry.get('profile')}): {finding}",
                            err=finding.level == "error")
-        click.echo(f"{len(results)} PDF(s) checked, {errors} error(s)")
+        counts = {}
+        for _, status, _ in results:
+            counts[status] = counts.get(status, 0) + 1
+        click.echo(f"{len(results)} cell(s) checked ("
+                   + ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+                   + f"), {errors} error(s)")
     sys.exit(1 if errors else 0)
 
 
@@ -441,7 +457,12 @@ def clinic_remove(obj: Context, slug: str, yes: bool) -> None:
 
     root = obj.project.resolve()
     _call(existing_clinic, root, slug)
-    if not yes and not click.confirm(f"Remove clinic {slug} and its logo and fonts?"):
+    try:
+        confirmed = yes or click.confirm(f"Remove clinic {slug} and its logo and fonts?")
+    except click.Abort:  # end of input: nobody there to answer
+        _fail("no answer to the question (the input is closed or empty), so nothing was "
+              "removed; pass --yes to remove without asking")
+    if not confirmed:
         click.echo("nothing removed")
         return
     click.echo(f"removed {_call(remove_clinic, root, slug)}")
@@ -481,15 +502,57 @@ def _call(function, *args):
         return function(*args)
     except BrochureError as error:
         _fail(error)
-    except KeyboardInterrupt:  # caught here: click would turn it into "Aborted!" and exit 1
-        # Published files are complete: every write is atomic.
-        click.echo("\ninterrupted; every PDF in the output folder is complete", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as stop:  # caught here: click would say "Aborted!" and exit 1
+        # Published files are complete: every write is atomic, and the manifest is written.
+        click.echo("\ninterrupted; every PDF in the output folder is complete and listed in "
+                   "its manifest", err=True)
+        sys.exit(143 if isinstance(stop, Terminated) else 130)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a `kill`, a CI timeout, a logout), handled like Ctrl-C."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
+def _standard_streams() -> None:
+    """Make the three standard streams safe to use whatever the caller gave us: a closed one
+    becomes /dev/null (so no file we open later takes its number and receives a tool's
+    output), and text that the terminal's encoding cannot show is escaped, never an error."""
+    import os
+
+    for number, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(number)
+        except OSError:
+            spare = os.open(os.devnull, os.O_RDWR)
+            if spare != number:
+                os.dup2(spare, number)
+                os.close(spare)
+        stream = getattr(sys, name)
+        if stream is None:  # the stream lives as long as the process
+            stream = open(number, "r" if number == 0 else "w", closefd=False)  # noqa: SIM115
+            setattr(sys, name, stream)
+        if number and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def main() -> None:
-    """Entry point. Ctrl-C is answered in `_call`: click catches it before it gets here."""
-    commands(prog_name="ims-brochure")
+    """Entry point. Ctrl-C and SIGTERM are answered in `_call`: click catches them before they
+    get here."""
+    import signal
+
+    _standard_streams()
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        commands(prog_name="ims-brochure")
+    except BrokenPipeError:  # `| head` stopped reading: the rest of the output has nowhere to go
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
+import signal
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from .catalogs import (
@@ -24,14 +26,15 @@ from .catalogs import (
     read_template,
     translate,
 )
+from .clinics import CREDENTIAL_CONTEXT
 from .errors import BrochureError, InputError, Location, RenderError, suggest
-from .files import write_atomic, write_error
-from .inputs import InputsHasher
+from .files import inside, publish, temporary_glob, write_atomic, write_error, write_temporary
+from .inputs import ContentDates, InputsHasher
 from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
-from .project import Project
+from .project import PROJECT_INPUTS, Project
 from .pseudo import PSEUDO_LOCALES
-from .render import Job, jinja_environment, project_root, render_html
+from .render import Job, jinja_environment, render_html
 
 PROFILES = ("print", "screen")
 MANIFEST = "manifest.json"
@@ -39,6 +42,19 @@ MANIFEST = "manifest.json"
 OVERFLOW_TOLERANCE_MM = 0.3
 # Body type sizes tried, as a fraction of the design size, before a cell fails for overflow.
 FIT_STEPS = (1.0, 0.97, 0.94, 0.91, 0.88, 0.85)
+# A cell lays out in about a second; one still rendering after this long has met a logo or a
+# text that is pathologically slow to lay out, and would stall the whole build.
+CELL_TIME_LIMIT_S = 120.0
+# How long a worker past the limit gets to stop by itself before it is killed.
+KILL_GRACE_S = 10.0
+# What the manifest says of a cell: a current final PDF, a current draft (English fills
+# untranslated messages; every page marked), a cell whose last build failed (no PDF), or a PDF
+# whose inputs changed since it was made.
+STATUSES = ("built", "draft", "failed", "stale")
+DRAFT_MARK = "-DRAFT"
+# Where the earlier PDF of a cell that failed is set aside: kept, but never under a name that
+# passes for current.
+OUTDATED = "outdated"
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,8 @@ class Output:
     fit: float = 1.0
     warnings: tuple[str, ...] = ()
     inputs: str = ""
+    draft: bool = False
+    temporary: str = ""  # where the worker left the checked PDF, for the build to publish
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,7 @@ class BuildResult:
     completeness: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     skipped: int = 0  # cells whose inputs did not change since they were built
     removed: list[str] = field(default_factory=list)  # PDFs of cells that no longer exist
+    withdrawn: list[str] = field(default_factory=list)  # earlier PDFs of cells that now failed
 
     @property
     def ok(self) -> bool:
@@ -128,75 +147,101 @@ def _unknown(kind: str, wanted: Iterable[str], known: Iterable[str]) -> list[str
             for name in wanted if name not in known]
 
 
-def document_date(job: Job, root: Path) -> str:
-    """The date written into a PDF: SOURCE_DATE_EPOCH when set (reproducible-builds.org),
-    otherwise the newest change among the cell's own inputs, so a rebuild of unchanged inputs
-    gives the same bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not epoch.isdigit():
-        inputs = [root / job.brochure.path, root / job.clinic.path]
-        if job.locale != SOURCE_LOCALE and not is_pseudo(job.locale):
-            inputs.append(root / catalog_path(job.locale))
-        epoch = str(max(int(path.stat().st_mtime) for path in inputs if path.exists()))
-    moment = datetime.fromtimestamp(int(epoch), tz=UTC)
-    return moment.isoformat(timespec="seconds")
+def output_path(job: Job, draft: bool = False) -> Path:
+    """Where a cell's PDF goes, relative to the output folder (slug and locale are validated).
+    A draft says so in its name, so it is never taken for the final PDF."""
+    return _cell_path(_key(job), draft)
 
 
-def output_path(job: Job) -> Path:
-    """Where a cell's PDF goes, relative to the output folder (slug and locale are validated)."""
-    return Path(job.clinic.slug) / f"{job.brochure.id}-{job.locale}-{job.profile}.pdf"
+def _key(job: Job) -> tuple[str, str, str, str]:
+    return job.clinic.slug, job.locale, job.brochure.id, job.profile
+
+
+def _cell_path(key: tuple, draft: bool = False) -> Path:
+    slug, locale, brochure, profile = key
+    return Path(slug) / f"{brochure}-{locale}-{profile}{DRAFT_MARK if draft else ''}.pdf"
+
+
+# The parts of a cell's name, as the project validates them; a manifest entry with anything
+# else was not written by a build, and no path is ever made from it.
+_NAME_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?")
+
+
+def _well_formed_key(entry: dict) -> tuple | None:
+    key = tuple(entry.get(part) for part in ("clinic", "locale", "brochure", "profile"))
+    if all(isinstance(part, str) and _NAME_PART.fullmatch(part) for part in key) \
+            and key[3] in PROFILES:
+        return key
+    return None
 
 
 def build(project: Project, out_dir: Path, selection: Selection = Selection(), *,
           allow_incomplete: bool = False, force: bool = False, workers: int = 1,
-          keep_html: bool = False,
+          keep_html: bool = False, cell_time_limit: float = CELL_TIME_LIMIT_S,
           on_cell: Callable[[Job, Output | Failure, int, int], None] | None = None
           ) -> BuildResult:
     """Build the selected cells; a failing cell is reported and the others still build.
 
     A cell whose inputs hash is unchanged since its PDF was built is skipped (unless `force`).
     A cell whose brochure uses untranslated or fuzzy messages fails, unless `allow_incomplete`:
-    then English fills the gaps and every page carries a DRAFT TRANSLATION mark. With more
-    than one worker, cells render in parallel processes that keep their WeasyPrint state warm.
+    then English fills the gaps and the PDF is a draft (marked on every page and in its name).
+    With more than one worker, cells render in supervised processes that keep their WeasyPrint
+    state warm. Every planned cell ends in the manifest as built, draft or failed.
     """
     jobs = plan_jobs(project, selection)
-    out_dir = out_dir.resolve()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the output folder: {exc.strerror}; choose another "
-                         "with --out", Location(out_dir)) from None
+    out_dir = _output_folder(project, out_dir)
     result = BuildResult(out_dir)
     with build_lock(out_dir):
-        # Temporary files of a build that was killed mid-write; under the lock no other build
-        # can be writing, so they are leftovers, never someone's work in progress.
-        for leftover in out_dir.rglob(".*.part"):
-            leftover.unlink(missing_ok=True)
+        _remove_temporaries(out_dir, jobs)  # of a build that was killed mid-write
         manifest = _read_manifest(out_dir)
-        hasher = InputsHasher(project.root, allow_incomplete)
+        hasher = InputsHasher(project.root)
+        dates = ContentDates(project.root)
         todo = []
         for job in jobs:
             inputs = hasher.cell(job)
-            entry = manifest.get((job.clinic.slug, job.locale, job.brochure.id, job.profile))
-            if not force and entry and entry.get("inputs") == inputs and _intact(out_dir, entry):
+            entry = manifest.get(_key(job))
+            current = entry and entry.get("inputs") == inputs and _intact(out_dir, entry) and (
+                entry.get("status") == "built"
+                or (entry.get("status") == "draft" and allow_incomplete))
+            if current and not force:
                 result.skipped += 1
             else:
-                todo.append((job, inputs))
+                todo.append((job, inputs, dates.cell(job)))
+        inputs_of = {_key(job): inputs for job, inputs, _ in todo}
         untranslated: dict[str, set] = {}
+        finished: dict[tuple, dict] = {}
+        cells = _run(project.root, out_dir, todo, allow_incomplete, workers, keep_html,
+                     cell_time_limit)
         try:
-            for done, (job, outcome, missing) in enumerate(
-                    _run(project.root, out_dir, todo, allow_incomplete, workers, keep_html),
-                    start=1):
-                (result.outputs if isinstance(outcome, Output) else result.failures).append(
-                    outcome)
+            for done, (job, outcome, missing) in enumerate(cells, start=1):
+                if isinstance(outcome, Output):
+                    outcome = _publish(out_dir, job, outcome)
+                if isinstance(outcome, Output):
+                    result.outputs.append(outcome)
+                    finished[_key(job)] = _built_entry(outcome)
+                else:
+                    result.failures.append(outcome)
+                    earlier = manifest.get(_key(job))
+                    if earlier and earlier.get("inputs") == inputs_of[_key(job)] \
+                            and _intact(out_dir, earlier):
+                        # Made from these same inputs (a forced rebuild that met a full disk,
+                        # say): the earlier PDF is still the cell's current result.
+                        finished[_key(job)] = earlier
+                    else:
+                        finished[_key(job)] = _failed_entry(job, outcome, inputs_of[_key(job)])
+                        result.withdrawn += _set_aside(out_dir, _key(job))
                 untranslated.setdefault(job.locale, set()).update(missing)
                 if on_cell:
                     on_cell(job, outcome, done, len(todo))
         finally:
-            # Written even when the run is interrupted, so it always lists what is on disk.
-            planned = {(j.clinic.slug, j.locale, j.brochure.id, j.profile) for j in jobs}
+            # Written even when the run is interrupted, so it always lists what is on disk;
+            # the workers are stopped first, so their unfinished files can go.
+            cells.close()
+            _remove_temporaries(out_dir, jobs)
+            planned = {_key(job) for job in jobs}
             try:
-                result.removed = _update_manifest(out_dir, result.outputs, planned, selection)
+                result.removed = _update_manifest(out_dir, project, hasher, finished, planned,
+                                                  selection)
             except BrochureError as error:  # reported with the cells' own failures
                 result.failures.append(Failure("manifest", str(error)))
     result.untranslated = {locale: len(missing) for locale, missing in untranslated.items()
@@ -208,6 +253,110 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
         report = check(project.root, locale, template)
         result.completeness[locale] = (report.translated, report.total, len(report.errors))
     return result
+
+
+def _output_folder(project: Project, out_dir: Path) -> Path:
+    """The output folder, resolved, created, and never one of the project's inputs: a build
+    writing there would change its own inputs and rebuild everything every time."""
+    out_dir = out_dir.resolve()
+    inputs = [part for part in PROJECT_INPUTS
+              if out_dir.is_relative_to((project.root / part).resolve())]
+    if out_dir == project.root or inputs:
+        what = f"inside the project's {inputs[0]}" if inputs else "the project folder itself"
+        raise InputError(f"the output folder is {what}: the build would write among its own "
+                         "inputs; choose a folder of its own (the default is out/) with --out",
+                         Location(out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder: {exc.strerror}; choose another "
+                         "with --out", Location(out_dir)) from None
+    return out_dir
+
+
+def _remove_temporaries(out_dir: Path, jobs: list[Job]) -> None:
+    """The temporary files a killed build left for these cells and the manifest; under the
+    build lock nobody else writes them. Only names this build gives its own temporary files
+    are touched: anything else in the folder belongs to someone."""
+    targets = [out_dir / MANIFEST]
+    targets += [out_dir / output_path(job, draft) for job in jobs for draft in (False, True)]
+    folders: dict[Path, list[Path]] = {}
+    for target in targets:
+        folders.setdefault(target.parent, []).append(target)
+    for folder, names in folders.items():
+        if not folder.is_dir() or folder.is_symlink() or not inside(folder, out_dir):
+            continue
+        for target in names:
+            for leftover in folder.glob(temporary_glob(target)):
+                if leftover.is_file() and not leftover.is_symlink():
+                    leftover.unlink(missing_ok=True)
+
+
+def _publish(out_dir: Path, job: Job, output: Output) -> Output | Failure:
+    """The worker's checked PDF under its final name, and the cell's other name (its draft,
+    or its final PDF when this is a draft) gone, so one cell has one PDF."""
+    temporary, target = out_dir / output.temporary, out_dir / output.path
+    if target.parent.is_symlink() or not inside(target.parent, out_dir):
+        temporary.unlink(missing_ok=True)
+        return Failure(job.name, f"{job.name}: {target.parent} leads outside the output folder "
+                                 "(a symlink); remove it, or build into another folder with "
+                                 "--out", job.profile)
+    try:
+        publish(temporary, target)
+    except BrochureError as error:
+        return Failure(job.name, f"{job.name}: {error}", job.profile)
+    _remove_cell_files(out_dir, _key(job), keep=Path(output.path))
+    return replace(output, temporary="")
+
+
+def _cell_files(out_dir: Path, key: tuple) -> Iterator[Path]:
+    """The cell's PDFs on disk, relative: final and draft names, and copies set aside. Made
+    from the validated cell name, never read from a file, never followed out of the folder."""
+    for draft in (False, True):
+        for relative in (_cell_path(key, draft), OUTDATED / _cell_path(key, draft)):
+            path = out_dir / relative
+            if path.is_file() and not path.is_symlink() and inside(path.parent, out_dir):
+                yield relative
+
+
+def _remove_cell_files(out_dir: Path, key: tuple, keep: Path | None = None) -> list[str]:
+    """Delete the cell's PDFs except `keep`; returns what was deleted."""
+    removed = [relative for relative in _cell_files(out_dir, key) if relative != keep]
+    for relative in removed:
+        (out_dir / relative).unlink(missing_ok=True)
+    return [relative.as_posix() for relative in removed if relative.parts[0] != OUTDATED]
+
+
+def _set_aside(out_dir: Path, key: tuple) -> list[str]:
+    """Move the earlier PDF of a cell that failed to OUT/outdated/, where nobody takes it for
+    current; returns where it went."""
+    moved = []
+    for relative in _cell_files(out_dir, key):
+        if relative.parts[0] == OUTDATED:
+            continue
+        target = out_dir / OUTDATED / relative
+        if target.parent.is_symlink() or (target.parent.exists()
+                                          and not inside(target.parent, out_dir)):
+            (out_dir / relative).unlink(missing_ok=True)  # nowhere safe to keep it
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / relative).replace(target)
+        moved.append((OUTDATED / relative).as_posix())
+    return moved
+
+
+def _built_entry(output: Output) -> dict:
+    entry = {key: value for key, value in output.__dict__.items()
+             if key not in ("untranslated", "warnings", "temporary", "draft")}
+    return {**entry, "status": "draft" if output.draft else "built",
+            "untranslated": output.untranslated, "warnings": list(output.warnings)}
+
+
+def _failed_entry(job: Job, failure: Failure, inputs: str) -> dict:
+    clinic, locale, brochure, profile = _key(job)
+    return {"clinic": clinic, "locale": locale, "brochure": brochure, "profile": profile,
+            "layout": LAYOUTS[job.brochure.layout].name, "path": None, "inputs": inputs,
+            "status": "failed", "reason": failure.message}
 
 
 @contextmanager
@@ -234,7 +383,10 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
 
 def _intact(out_dir: Path, entry: dict) -> bool:
-    pdf = out_dir / entry["path"]
+    key = _well_formed_key(entry)
+    if key is None or entry.get("status") not in ("built", "draft"):
+        return False
+    pdf = out_dir / _cell_path(key, entry["status"] == "draft")
     try:
         return hashlib.sha256(pdf.read_bytes()).hexdigest() == entry.get("sha256")
     except OSError:
@@ -242,7 +394,7 @@ def _intact(out_dir: Path, entry: dict) -> bool:
 
 
 def _run(root: Path, out_dir: Path, todo: list, allow_incomplete: bool, workers: int,
-         keep_html: bool = False):
+         keep_html: bool = False, time_limit: float = CELL_TIME_LIMIT_S):
     """(job, outcome, missing messages) for every cell, in one process or several.
 
     The profiles of one clinic, locale and brochure go to the same worker as one task: they
@@ -250,43 +402,206 @@ def _run(root: Path, out_dir: Path, todo: list, allow_incomplete: bool, workers:
     first was fitted to instead of searching again.
     """
     groups: dict[tuple, list] = {}
-    for job, inputs in todo:
+    for job, inputs, date in todo:
         groups.setdefault((job.clinic.slug, job.locale, job.brochure.id), []).append(
-            (job, inputs))
+            (job, inputs, date))
     # Biggest layouts first, so the build does not end waiting on one long task (panel count
     # stands for the amount of text).
     tasks = sorted(groups.values(), key=lambda task: -len(
         LAYOUTS[task[0][0].brochure.layout].content_panels))
     if not tasks:
         return  # nothing changed: WeasyPrint is not even imported
+    settings = (root, out_dir, allow_incomplete, keep_html, time_limit)
     if workers <= 1 or len(tasks) <= 1:
-        state = _WorkerState(root, out_dir, allow_incomplete, keep_html)
+        try:
+            state = _WorkerState(*settings)
+        except Exception as exc:  # every cell fails with the reason, no traceback
+            yield from _failed(tasks, f"the project could not be loaded to render: "
+                                      f"{_describe(exc)}")
+            return
         for task in tasks:
             yield from state.cells(task)
         return
+    yield from _supervised(tasks, workers, settings, time_limit)
+
+
+def _failed(tasks: Iterable[list], reason: str):
+    for task in tasks:
+        for job, _, _ in task:
+            yield job, Failure(job.name, f"{job.name}: {reason}", job.profile), set()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, BrochureError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc} (this is a bug in the brochure tool; " \
+           "please report it)"
+
+
+@dataclass
+class _Worker:
+    process: object
+    ready: bool = False  # it loaded the project and asked for work
+    task: int | None = None  # the index of the task it is rendering
+    reported: int = 0  # cells of that task already reported
+    since: float = 0.0  # when its current cell started
+
+
+def _supervised(tasks: list[list], workers: int, settings: tuple, time_limit: float):
+    """Cells rendered by worker processes, each watched: a worker that dies (killed, out of
+    memory) fails the cell it was rendering and is replaced; one that cannot start fails the
+    cells nobody else can take; one past the time limit is killed. The build always ends."""
     import multiprocessing
+    from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("fork")
-    pool = context.Pool(min(workers, len(tasks)), initializer=_worker_init,
-                        initargs=(root, out_dir, allow_incomplete, keep_html))
+    queue = deque(range(len(tasks)))
+    live: dict = {}
+    cannot_start = None
+
+    def start() -> None:
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_worker_main, args=(theirs, *settings), daemon=True)
+        process.start()
+        theirs.close()  # so that the worker's death reads as end-of-file here
+        live[ours] = _Worker(process)
+
+    def unfinished(worker: _Worker, reason: str):
+        if worker.task is not None:
+            rest = tasks[worker.task][worker.reported:]
+            worker.task = None
+            yield from _failed([rest], reason)
+
+    for _ in range(min(workers, len(tasks))):
+        start()
     try:
-        names = [[(job.clinic.slug, job.locale, job.brochure.id, job.profile, inputs)
-                  for job, inputs in task] for task in tasks]
-        for index, results in pool.imap_unordered(_worker_task, enumerate(names)):
-            for (job, _), (outcome, missing) in zip(tasks[index], results, strict=True):
-                yield job, outcome, missing
-        pool.close()
-    except BaseException:
-        pool.terminate()  # Ctrl-C: stop the workers; finished files are complete (atomic)
-        raise
+        while live:
+            now = time.monotonic()
+            for connection, worker in list(live.items()):
+                if worker.task is not None and now - worker.since > time_limit + KILL_GRACE_S:
+                    worker.process.kill()
+                    worker.process.join()
+                    connection.close()
+                    del live[connection]
+                    yield from unfinished(worker, f"still rendering after {time_limit:g} s, the "
+                                          "time limit of one cell, so it was stopped; a logo or "
+                                          "text that is very slow to lay out is the usual "
+                                          "cause (raise the limit with --cell-time-limit)")
+                    if queue and cannot_start is None:
+                        start()
+            for connection in wait(list(live), timeout=1.0):
+                worker = live[connection]
+                try:
+                    kind, payload = connection.recv()
+                except (EOFError, OSError):
+                    worker.process.join(5)
+                    connection.close()
+                    del live[connection]
+                    how = _exit_reason(worker.process.exitcode)
+                    if not worker.ready:
+                        cannot_start = cannot_start or f"a worker process {how} before it " \
+                                                       "could start"
+                    yield from unfinished(worker, f"the worker process rendering it {how}")
+                    if worker.ready and queue and cannot_start is None:
+                        start()
+                    continue
+                if kind == "cannot-start":
+                    cannot_start = cannot_start or payload
+                    continue  # the worker exits; its end-of-file arrives next
+                if kind == "cell":
+                    job = tasks[worker.task][worker.reported][0]
+                    worker.reported += 1
+                    worker.since = time.monotonic()
+                    yield (job, *payload)
+                    continue
+                worker.ready, worker.task = True, None  # "ready" or "done": give it work
+                if queue and cannot_start is None:
+                    worker.task, worker.reported = queue.popleft(), 0
+                    worker.since = time.monotonic()
+                    connection.send([(job.clinic.slug, job.locale, job.brochure.id, job.profile,
+                                      inputs, date) for job, inputs, date in tasks[worker.task]])
+                else:
+                    connection.send(None)
+            if cannot_start is not None and queue:
+                yield from _failed((tasks[index] for index in queue), cannot_start)
+                queue.clear()
     finally:
-        pool.join()
+        for connection, worker in live.items():  # interrupted: stop them now
+            worker.process.kill()
+            worker.process.join()
+            connection.close()
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        hint = "; the system may be out of memory" if name == "SIGKILL" else ""
+        return f"was killed ({name}{hint})"
+    return f"stopped unexpectedly (exit status {code})"
+
+
+def _worker_main(connection, *settings) -> None:
+    """A worker process: load the project once, then render the tasks it is sent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        try:
+            state = _WorkerState(*settings)
+        except Exception as exc:  # reported by the parent, not shown as a traceback
+            connection.send(("cannot-start", "the project could not be loaded to render: "
+                                             + _describe(exc)))
+            return
+        connection.send(("ready", None))
+        while (cells := connection.recv()) is not None:
+            project = state.project
+            try:
+                task = [(Job(project.brochures[brochure], project.clinics[slug], locale,
+                             profile), inputs, date)
+                        for slug, locale, brochure, profile, inputs, date in cells]
+            except KeyError as exc:  # the project changed on disk since the build planned
+                for slug, locale, brochure, profile, _, _ in cells:
+                    name = f"{slug}/{locale}/{brochure}"
+                    connection.send(("cell", (Failure(
+                        name, f"{name}: {exc.args[0]!r} disappeared from the project during "
+                              "the build; build again", profile), set())))
+                connection.send(("done", None))
+                continue
+            for _, outcome, missing in state.cells(task):
+                connection.send(("cell", (outcome, missing)))
+            connection.send(("done", None))
+    except (EOFError, OSError, KeyboardInterrupt):
+        pass  # the build is over or interrupted
+
+
+class _CellTimeLimit(BaseException):
+    """Raised by the alarm inside a cell that runs too long; a BaseException, so that no
+    library's `except Exception` can swallow it."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` (main thread only, where signals are delivered)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _CellTimeLimit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class _WorkerState:
     """What one process keeps warm across cells: fonts, parsed CSS, templates, catalogs."""
 
-    def __init__(self, root: Path, out_dir: Path, allow_incomplete: bool, keep_html: bool):
+    def __init__(self, root: Path, out_dir: Path, allow_incomplete: bool, keep_html: bool,
+                 time_limit: float = CELL_TIME_LIMIT_S):
         from .pdf import Renderer  # WeasyPrint loads slowly; only rendering needs it
         from .project import load_project
 
@@ -294,6 +609,7 @@ class _WorkerState:
         self.out_dir = out_dir
         self.allow_incomplete = allow_incomplete
         self.keep_html = out_dir / "html" if keep_html else None
+        self.time_limit = time_limit
         self.renderer = Renderer(self.project.root)
         self.environment = jinja_environment(self.project.root / "templates")
         self.catalogs: dict[str, Translations | BrochureError] = {}
@@ -301,48 +617,33 @@ class _WorkerState:
     def cells(self, task: list) -> Iterator[tuple[Job, Output | Failure, set]]:
         """The profiles of one cell, each starting from the type size the previous fitted."""
         fit = FIT_STEPS[0]
-        for job, inputs in task:
-            outcome, missing = self.cell(job, inputs, fit)
+        for job, inputs, date in task:
+            outcome, missing = self.cell(job, inputs, date, fit)
             if isinstance(outcome, Output):
                 fit = outcome.fit
             yield job, outcome, missing
 
-    def cell(self, job: Job, inputs: str, fit_from: float = FIT_STEPS[0]
+    def cell(self, job: Job, inputs: str, date: str, fit_from: float = FIT_STEPS[0]
              ) -> tuple[Output | Failure, set]:
         from .pdf import panel_fits
 
         translations = None
         try:
-            translations = _catalog(self.catalogs, self.project.root, job.locale).fresh()
-            output = _build_cell(job, self.out_dir, self.renderer, self.environment,
-                                 translations, self.allow_incomplete, panel_fits,
-                                 self.keep_html, fit_from)
+            with _time_limit(self.time_limit):
+                translations = _catalog(self.catalogs, self.project.root, job.locale).fresh()
+                output = _build_cell(job, self.out_dir, self.renderer, self.environment,
+                                     translations, self.allow_incomplete, panel_fits, date,
+                                     self.keep_html, fit_from)
             return replace(output, inputs=inputs), translations.missing
+        except _CellTimeLimit:
+            return Failure(job.name, f"{job.name}: stopped after {self.time_limit:g} s, the time "
+                                     "limit of one cell, while laying it out; a logo or text "
+                                     "that is very slow to lay out is the usual cause (raise "
+                                     "the limit with --cell-time-limit)", job.profile), set()
         except BrochureError as error:
             return Failure(job.name, str(error), job.profile), set()
         except Exception as exc:  # A bug must not stop the other cells or show a traceback.
-            return Failure(job.name, f"{job.name}: unexpected {type(exc).__name__}: {exc} "
-                                     "(this is a bug in the brochure tool; please report it)",
-                           job.profile), set()
-
-
-_WORKER: _WorkerState | None = None
-
-
-def _worker_init(root: Path, out_dir: Path, allow_incomplete: bool, keep_html: bool) -> None:
-    global _WORKER
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _WORKER = _WorkerState(root, out_dir, allow_incomplete, keep_html)
-
-
-def _worker_task(task):
-    index, cells = task
-    project = _WORKER.project
-    jobs = [(Job(project.brochures[brochure_id], project.clinics[slug], locale, profile), inputs)
-            for slug, locale, brochure_id, profile, inputs in cells]
-    return index, [(outcome, missing) for _, outcome, missing in _WORKER.cells(jobs)]
+            return Failure(job.name, f"{job.name}: {_describe(exc)}", job.profile), set()
 
 
 def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
@@ -358,20 +659,16 @@ def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
 
 
 def _build_cell(job, out_dir, renderer, environment, translations, allow_incomplete,
-                panel_fits, keep_html: Path | None = None,
+                panel_fits, date: str, keep_html: Path | None = None,
                 fit_from: float = FIT_STEPS[0]) -> Output:
     layout = LAYOUTS[job.brochure.layout]
     localized = translate(job.brochure, translations)
     info = locale_info(job.locale)
-    date = document_date(job, project_root(environment))
     rendered = render_html(environment, job, localized, translations, info, document_date=date)
     if translations.missing:
         if not allow_incomplete:
-            raise RenderError(
-                f"{job.name}: {len(translations.missing)} message(s) of this brochure are "
-                f"untranslated or fuzzy in {catalog_path(job.locale)}; list them with "
-                f"`ims-brochure i18n stats {job.locale} --missing`, or build with "
-                "--allow-incomplete to print a marked draft")
+            raise RenderError(f"{job.name}: " + missing_texts(job, translations.missing)
+                              + "; or build with --allow-incomplete to print a marked draft")
         rendered = render_html(environment, job, localized, translations, info, draft=True,
                                document_date=date)
     _check_glyphs(job, rendered.html, localized)
@@ -402,13 +699,40 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
         write_atomic(stem.with_suffix(".css"), theme_css.encode())
     bleed = PAPERS[job.clinic.paper_for(layout)].bleed_mm if job.profile == "print" else 0.0
     data = renderer.write(job.name, document, bleed, identifier, job.profile)
-    relative = output_path(job)
-    # Preflight the finished bytes before they get their final name.
-    warnings = write_atomic(out_dir / relative, data, check=lambda path: _preflight(
+    draft = bool(translations.missing)
+    relative = output_path(job, draft)
+    # Preflight the finished bytes; the build gives them their final name.
+    temporary, warnings = write_temporary(out_dir / relative, data, check=lambda path: _preflight(
         job, path, expected_for(job)))
     return Output(job.clinic.slug, job.locale, job.brochure.id, layout.name, job.profile,
                   relative.as_posix(), len(document.pages), hashlib.sha256(data).hexdigest(),
-                  len(translations.missing), fit, tuple(warnings or ()))
+                  len(translations.missing), fit, tuple(warnings or ()), draft=draft,
+                  temporary=temporary.relative_to(out_dir).as_posix())
+
+
+def missing_texts(job: Job, missing: set) -> str:
+    """What is untranslated, named where it is fixed: the clinic's own texts in its file, the
+    brochure's messages in the catalog."""
+    clinic = job.clinic
+    welcome = [m for m in missing if (m[0] or "").startswith(f"{clinic.path}:welcome/")]
+    credentials = sorted(text for context, text in missing if context == CREDENTIAL_CONTEXT)
+    messages = len(missing) - len(welcome) - len(credentials)
+    parts = []
+    if welcome:
+        parts.append(f"the clinic has no welcome.{job.locale} text (in {clinic.path}, key "
+                     f"welcome); add it with `ims-brochure clinic set {clinic.slug} "
+                     f"welcome.{job.locale} \"...\"`")
+    if credentials:
+        listed = ", ".join(repr(text) for text in credentials[:3])
+        parts.append(f"the practitioner credential(s) {listed} (in {clinic.path}, key "
+                     f"practitioners) have no translation in {catalog_path(job.locale)}; run "
+                     f"`ims-brochure i18n extract` and `i18n update {job.locale}` if they are "
+                     "new, then translate them (msgctxt \"credential\")")
+    if messages:
+        parts.append(f"{messages} message(s) of this brochure are untranslated or fuzzy in "
+                     f"{catalog_path(job.locale)}; list them with `ims-brochure i18n stats "
+                     f"{job.locale} --missing`")
+    return "; ".join(parts)
 
 
 def expected_for(job: Job) -> Expected:
@@ -454,9 +778,11 @@ def _check_glyphs(job: Job, html: str, localized) -> None:
                       "boxes. Fix the text, or add a font that has them")
 
 
-def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, list]]:
-    """Preflight every PDF listed in the output folder's manifest, against what its cell must
-    measure; a PDF listed but missing, or of an unknown cell, is a finding too."""
+def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, str, list]]:
+    """Every cell the output folder's manifest lists, with its status now and the findings:
+    a failed cell (with its reason) or a stale one (inputs changed since its PDF was made) is
+    an error, a draft a warning; a built PDF is preflighted against what its cell must
+    measure, and a PDF listed but missing, or of an unknown cell, is a finding too."""
     from .preflight import Finding
 
     path = out_dir / MANIFEST
@@ -464,68 +790,96 @@ def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, list]]:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"no readable manifest ({exc}); build first", Location(path)) from None
+    hasher = InputsHasher(project.root)
     results = []
     for entry in entries if isinstance(entries, list) else []:
-        clinic = project.clinics.get(entry.get("clinic"))
-        brochure = project.brochures.get(entry.get("brochure"))
-        pdf = out_dir / str(entry.get("path", ""))
-        if clinic is None or brochure is None or entry.get("profile") not in PROFILES:
-            results.append((entry, [Finding("structure", "warning",
-                                            "this cell is no longer in the project")]))
-        elif not pdf.is_file():
-            results.append((entry, [Finding("structure", "error", "the PDF is missing")]))
+        if not isinstance(entry, dict) or (key := _well_formed_key(entry)) is None:
+            results.append(({}, "unknown", [Finding("structure", "error",
+                                                    "a manifest entry not written by a build")]))
+            continue
+        job = _job(project, key)
+        status = _status(entry, job, hasher)
+        if job is None:
+            results.append((entry, status, [Finding("structure", "warning",
+                                                    "this cell is no longer in the project")]))
+        elif status == "failed":
+            results.append((entry, status, [Finding("build", "error", "the last build of this "
+                                                    f"cell failed: {entry.get('reason')}")]))
+        elif not (pdf := out_dir / _cell_path(key, status == "draft")).is_file() \
+                or pdf.is_symlink():
+            results.append((entry, status, [Finding("structure", "error",
+                                                    "the PDF is missing")]))
         else:
-            job = Job(brochure, clinic, entry["locale"], entry["profile"])
-            results.append((entry, preflight_pdf(pdf, expected_for(job))))
+            findings = []
+            if status == "stale":
+                findings.append(Finding("build", "error", "stale: its inputs changed since this "
+                                        "PDF was made; build again"))
+            elif status == "draft":
+                findings.append(Finding("build", "warning", "a draft: untranslated messages "
+                                        "print in English; not for the printer"))
+            results.append((entry, status, findings + preflight_pdf(pdf, expected_for(job))))
     return results
 
 
+def _job(project: Project, key: tuple) -> Job | None:
+    slug, locale, brochure, profile = key
+    clinic, content = project.clinics.get(slug), project.brochures.get(brochure)
+    if clinic is None or content is None or (locale not in clinic.locales
+                                             and not is_pseudo(locale)):
+        return None
+    return Job(content, clinic, locale, profile)
+
+
+def _status(entry: dict, job: Job | None, hasher: InputsHasher) -> str:
+    status = entry.get("status", "built")  # manifests before statuses listed built PDFs only
+    if status not in STATUSES:
+        return "failed"
+    if status in ("built", "draft") and job is not None \
+            and hasher.cell(job) != entry.get("inputs"):
+        return "stale"
+    return status
+
+
 def _read_manifest(out_dir: Path) -> dict[tuple, dict]:
-    """Well-formed manifest entries whose PDF is still there, by cell."""
+    """The manifest's well-formed entries, by cell (a damaged manifest reads as empty: it is
+    rebuilt from this run)."""
     path = out_dir / MANIFEST
     entries: dict[tuple, dict] = {}
-    if path.is_file():
+    if path.is_file() and not path.is_symlink():
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            old = []  # A damaged manifest is rebuilt from this run's outputs.
+            old = []
         for entry in old if isinstance(old, list) else []:
-            if (isinstance(entry, dict) and all(isinstance(entry.get(key), str) for key in
-                                                ("clinic", "locale", "brochure", "profile", "path"))
-                    and (out_dir / entry["path"]).is_file()):
-                entries[_cell_key(entry)] = entry
+            if isinstance(entry, dict) and (key := _well_formed_key(entry)) is not None:
+                entries[key] = entry
     return entries
 
 
-def _update_manifest(out_dir: Path, outputs: list[Output], planned: set | None = None,
-                     selection: Selection | None = None) -> list[str]:
-    """Merge this run's outputs into manifest.json, keeping entries of cells not rebuilt.
+def _update_manifest(out_dir: Path, project: Project, hasher: InputsHasher,
+                     finished: dict[tuple, dict], planned: set, selection: Selection
+                     ) -> list[str]:
+    """Merge this run's cells into manifest.json, keeping entries of cells not rebuilt, each
+    with its status now (a PDF whose inputs changed is stale).
 
     Cells within the build's selection that are no longer planned (a removed clinic, locale
     or brochure) leave the manifest and their PDFs are deleted; returns what was removed.
     """
     entries = _read_manifest(out_dir)
-    for output in outputs:
-        entry = {key: value for key, value in output.__dict__.items()
-                 if key not in ("untranslated", "fit", "warnings")}
-        entries[_cell_key(entry)] = entry
-    removed = []
-    if planned is not None and selection is not None:
-        filters = (selection.clinics, selection.locales, selection.brochures, selection.profiles)
+    entries.update(finished)
+    filters = (selection.clinics, selection.locales, selection.brochures, selection.profiles)
 
-        def in_scope(key: tuple) -> bool:
-            return all(not wanted or part in wanted for part, wanted in zip(key, filters,
-                                                                               strict=True))
-        for key in [key for key in entries if key not in planned and in_scope(key)]:
-            stale = out_dir / entries.pop(key)["path"]
-            if stale.is_relative_to(out_dir):
-                stale.unlink(missing_ok=True)
-                removed.append(stale.relative_to(out_dir).as_posix())
+    def in_scope(key: tuple) -> bool:
+        return all(not wanted or part in wanted for part, wanted in zip(key, filters,
+                                                                           strict=True))
+    removed: list[str] = []
+    for key in [key for key in entries if key not in planned and in_scope(key)]:
+        del entries[key]
+        removed += _remove_cell_files(out_dir, key)
+    for key, entry in entries.items():
+        if key not in finished:
+            entry["status"] = _status(entry, _job(project, key), hasher)
     ordered = [entries[key] for key in sorted(entries)]
     write_atomic(out_dir / MANIFEST,
                  (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode())
     return removed
-
-
-def _cell_key(entry: dict) -> tuple:
-    return entry["clinic"], entry["locale"], entry["brochure"], entry["profile"]

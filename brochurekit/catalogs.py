@@ -29,8 +29,8 @@ from .budgets import budget_note, tri_fold_boxes
 from .checks import CatalogReport, as_input_error, check_catalog
 from .clinics import CREDENTIAL_CONTEXT
 from .content import Brochure, Message, load_brochure
-from .errors import InputError, Location, suggest
-from .files import write_atomic
+from .errors import InputError, Location, ProjectError, suggest
+from .files import links_leading_outside, write_atomic
 from .plurals import default_plural_forms
 from .pofile import read_po_file
 from .pseudo import PSEUDO_LOCALES, pseudo_translate
@@ -96,7 +96,9 @@ def locale_info(identifier: str) -> LocaleInfo:
 
 
 def project_locales(root: Path, errors: list[InputError]) -> tuple[str, ...]:
-    """English plus every locale that has a catalog in locales/, each checked with Babel."""
+    """English plus every locale that has a catalog in locales/, each checked with Babel.
+    Links leading out of the project are errors too: every command starts here."""
+    errors += links_leading_outside(root)
     found = [SOURCE_LOCALE]
     folder = root / "locales"
     for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
@@ -210,6 +212,8 @@ def babel_mappings(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[st
 
 
 def extract_catalog(root: Path) -> Catalog:
+    if outside := links_leading_outside(root):
+        raise ProjectError(outside)
     method_map, options_map = babel_mappings(root)
     catalog = Catalog(project="IMS brochures", version="1", domain=DOMAIN, fuzzy=False,
                       charset="utf-8")
@@ -360,6 +364,8 @@ def translate(brochure: Brochure, translations: Translations) -> Brochure:
 # --- translator commands ----------------------------------------------------------------------
 
 def read_template(root: Path) -> Catalog:
+    if outside := links_leading_outside(root):
+        raise ProjectError(outside)
     path = root / POT_PATH
     if not path.is_file():
         raise InputError("there is no message template yet; run `ims-brochure i18n extract`",

@@ -7,9 +7,14 @@ leaves the file exactly as it was.
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import io
+import os
 import shutil
 import string
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +26,7 @@ from .assets import check_font, check_logo, font_characters
 from .catalogs import project_locales, read_template
 from .clinics import DEFAULT_ACCENT, DEFAULT_PRIMARY, Clinic, check_slug, load_clinic
 from .errors import InputError, Location, ProjectError, suggest
-from .files import write_atomic
+from .files import links_leading_outside, write_atomic
 from .pofile import read_po_file
 from .yamlfiles import read_yaml
 
@@ -63,6 +68,8 @@ def clinic_path(root: Path, slug: str) -> Path:
 
 
 def existing_clinic(root: Path, slug: str) -> Path:
+    if outside := links_leading_outside(root):
+        raise ProjectError(outside)
     path = clinic_path(root, slug)
     if not path.is_file():
         known = sorted(p.stem for p in (root / CLINICS).glob("*.yaml"))
@@ -70,30 +77,62 @@ def existing_clinic(root: Path, slug: str) -> Path:
     return path
 
 
+@contextmanager
+def clinic_edit_lock(root: Path) -> Iterator[None]:
+    """One clinic edit at a time in a project: each reads, changes and writes a whole file,
+    so two at once would silently lose one. The lock is on the clinics folder itself (no
+    lock file is left in the project); a second edit waits the moment the first takes."""
+    try:
+        folder = os.open(root / CLINICS, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise InputError(f"cannot open the clinics folder ({exc.strerror})", Location(CLINICS)
+                         ) from None
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def _locked(edit: Callable) -> Callable:
+    @functools.wraps(edit)
+    def locked(root: Path, *args, **kwargs):
+        with clinic_edit_lock(root):
+            return edit(root, *args, **kwargs)
+    return locked
+
+
+@_locked
 def new_clinic(root: Path, slug: str, name: str, copy_from: str | None = None) -> EditResult:
     path = clinic_path(root, slug)
     for other in (root / CLINICS).glob("*.yaml"):
         if other.stem.lower() == slug.lower():
             raise InputError(f"a clinic {other.stem!r} already exists; choose another slug",
                              Location(other.relative_to(root)))
-    if copy_from:
-        source = existing_clinic(root, copy_from)
-        data = _load(source, root)
-        data["name"] = name
-        text = _dump(data)
-    else:
+    if not copy_from:
         text = (f"# {name}: the clinic's brochure settings. Change them with\n"
                 f"# `ims-brochure clinic set {slug} KEY VALUE`, or edit this file by hand.\n"
                 f"name: {_scalar(name)}\nlocales: [en]\npaper: letter\ncolors:\n"
                 f"  primary: \"{DEFAULT_PRIMARY}\"\n  accent: \"{DEFAULT_ACCENT}\"\n")
-    result = _save(root, path, text)
-    if copy_from:
-        source_assets = root / CLINICS / copy_from
-        if source_assets.is_dir():
-            shutil.copytree(source_assets, root / CLINICS / slug, dirs_exist_ok=True)
-    return result
+        return _save(root, path, text)
+    data = _load(existing_clinic(root, copy_from), root)
+    data["name"] = name
+    # The copy's logo and fonts are named relative to its own folder: they go there first,
+    # so that the new file is checked with them, and are taken away again if it is refused.
+    source_assets, assets = root / CLINICS / copy_from, root / CLINICS / slug
+    if assets.exists() or assets.is_symlink():
+        raise InputError(f"{assets.relative_to(root)} already exists without a clinic file; "
+                         "move it away or choose another slug", Location(assets.relative_to(root)))
+    if source_assets.is_dir() and not source_assets.is_symlink():
+        shutil.copytree(source_assets, assets, symlinks=True)
+    try:
+        return _save(root, path, _dump(data))
+    except BaseException:
+        shutil.rmtree(assets, ignore_errors=True)
+        raise
 
 
+@_locked
 def set_value(root: Path, slug: str, key: str, value: str) -> EditResult:
     path = existing_clinic(root, slug)
     kind = _kind_of(key)
@@ -103,6 +142,7 @@ def set_value(root: Path, slug: str, key: str, value: str) -> EditResult:
     return _save(root, path, _dump(data))
 
 
+@_locked
 def unset_value(root: Path, slug: str, key: str) -> EditResult:
     path = existing_clinic(root, slug)
     _kind_of(key)
@@ -118,6 +158,7 @@ def unset_value(root: Path, slug: str, key: str) -> EditResult:
     return _save(root, path, _dump(data))
 
 
+@_locked
 def set_logo(root: Path, slug: str, source: Path) -> EditResult:
     """Check a logo file and copy it into the clinic's folder as logo.<ext>."""
     path = existing_clinic(root, slug)
@@ -129,6 +170,7 @@ def set_logo(root: Path, slug: str, source: Path) -> EditResult:
                        (check.warning,) if check.warning else ())
 
 
+@_locked
 def set_fonts(root: Path, slug: str, heading: Path | None, body: Path | None) -> EditResult:
     """Check brand fonts (and their coverage of the clinic's languages), then copy them in."""
     path = existing_clinic(root, slug)
@@ -170,6 +212,7 @@ def coverage_notes(root: Path, locales: tuple[str, ...], font: Path) -> list[str
     return notes
 
 
+@_locked
 def remove_clinic(root: Path, slug: str) -> Path:
     path = existing_clinic(root, slug)
     path.unlink()

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from .errors import InputError, Location
 
+# What a project is made of: a copy of these builds the same brochures anywhere.
+PROJECT_INPUTS = ("brochures", "locales", "templates", "styles", "pyproject.toml")
+
 
 def write_atomic(target: Path, data: bytes, check=None):
     """Write beside the target under a unique name, then rename over it.
@@ -17,28 +20,54 @@ def write_atomic(target: Path, data: bytes, check=None):
     `check(path)` may inspect the complete temporary file first; if it raises, the target is
     left as it was. Returns what `check` returned.
     """
-    result = None
+    temporary, result = write_temporary(target, data, check)
+    publish(temporary, target)
+    return result
+
+
+def write_temporary(target: Path, data: bytes, check=None) -> tuple[Path, object]:
+    """The complete file under a hidden temporary name beside `target` (see `temporary_glob`),
+    checked by `check(path)`, for `publish` to give it its final name. Returns the temporary
+    path and what `check` returned; on any error nothing is left behind."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                             dir=target.parent)
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                        dir=target.parent)
     except OSError as exc:
         raise write_error(exc, target) from None
+    temporary = Path(name)
     try:
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        if check is not None:
-            result = check(Path(temporary))
-        os.replace(temporary, target)
+        result = check(temporary) if check is not None else None
     except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise write_error(exc, target) from None
         raise
-    return result
+    return temporary, result
+
+
+def publish(temporary: Path, target: Path) -> None:
+    """Give a file made by `write_temporary` its final name, in one rename."""
+    try:
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise write_error(exc, target) from None
+
+
+def temporary_glob(target: Path) -> str:
+    """The names `write_temporary` gives temporary files of `target` (and nothing else)."""
+    return f".{target.name}.*.part"
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, with every symlink followed, is within `folder` (also resolved)."""
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def write_error(exc: OSError, path: Path) -> InputError:
@@ -56,3 +85,30 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def links_leading_outside(root: Path) -> list[InputError]:
+    """Every symlink among the project's inputs that leads outside the project folder.
+
+    Each is an error: a catalog, template or clinic file linked to elsewhere on the machine
+    would put that file's content into error messages and PDFs. Links within the project are
+    fine. Checked once per command, before anything is read.
+    """
+    root = root.resolve()
+    found = []
+    for part in PROJECT_INPUTS:
+        top = root / part
+        candidates = [top] if top.is_symlink() else []
+        if top.is_dir() and not top.is_symlink():
+            for folder, folders, files in os.walk(top):
+                base = Path(folder)
+                candidates += [base / name for name in (*folders, *files)
+                               if (base / name).is_symlink()]
+        for link in candidates:
+            target = link.resolve()
+            if not target.is_relative_to(root):
+                found.append(InputError(
+                    f"this is a link to {target}, outside the project; the project reads only "
+                    "its own files: copy the file into the project instead of linking it",
+                    Location(link.relative_to(root))))
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -23,14 +24,15 @@ ENGINE_PACKAGES = ("weasyprint", "pydyf", "jinja2", "babel", "fonttools", "pillo
 class InputsHasher:
     """Hashes for the cells of one project; shared parts are read once per build."""
 
-    def __init__(self, root: Path, allow_incomplete: bool):
+    def __init__(self, root: Path):
         self.root = root
-        self.allow_incomplete = allow_incomplete
         self._files: dict[Path, bytes] = {}
 
     def cell(self, job: Job) -> str:
+        # --allow-incomplete is not an input: it changes nothing in a complete cell, and
+        # whether a cell is a draft is in its manifest entry.
         digest = hashlib.sha256()
-        for part in (self._shared(), job.profile, job.locale, str(self.allow_incomplete),
+        for part in (self._shared(), job.profile, job.locale,
                      os.environ.get("SOURCE_DATE_EPOCH", "")):
             digest.update(part.encode() + b"\0")
         paths = [self.root / job.brochure.path, self.root / job.clinic.path]
@@ -88,3 +90,76 @@ def _fonts_fingerprint(families: tuple[str, ...]) -> str:
                 continue
             listing.append(f"{file}:{stat.st_size}:{int(stat.st_mtime)}")
     return "|".join(listing)
+
+
+class ContentDates:
+    """The date a cell's PDF carries: SOURCE_DATE_EPOCH when set (reproducible-builds.org),
+    otherwise the newest of its inputs' dates (brochure, clinic, catalog).
+
+    An input's date comes from its content's history, not from the file system, so that two
+    checkouts of one commit print the same bytes: the last commit that touched the file when
+    it is committed unchanged in the project's own git repository, its modification time only
+    when it has changes git does not know yet (or there is no repository).
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        self._committed, self._changed = ({}, set()) if self.epoch.isdigit() \
+            else _git_dates(root)
+
+    def cell(self, job: Job) -> str:
+        if self.epoch.isdigit():
+            seconds = int(self.epoch)
+        else:
+            inputs = [job.brochure.path, job.clinic.path]
+            if job.locale != SOURCE_LOCALE and not is_pseudo(job.locale):
+                inputs.append(catalog_path(job.locale))
+            seconds = max((self._date(Path(path)) for path in inputs), default=0)
+        return datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds")
+
+    def _date(self, relative: Path) -> int:
+        name = relative.as_posix()
+        if name in self._committed and name not in self._changed:
+            return self._committed[name]
+        try:
+            return int((self.root / relative).stat().st_mtime)
+        except OSError:
+            return 0
+
+
+# The inputs whose history dates a cell.
+DATED_FOLDERS = ("brochures", "locales")
+
+
+def _git_dates(root: Path) -> tuple[dict[str, int], set[str]]:
+    """(last commit time by file, files with uncommitted changes) from the project's own git
+    repository; empty when the project is not the top of one, or git is not there."""
+    if not (root / ".git").exists():
+        return {}, set()  # never a repository above the project: nothing outside it is read
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(root.parent), "GIT_OPTIONAL_LOCKS": "0",
+           "LC_ALL": "C"}
+
+    def git(*args: str) -> str | None:
+        try:
+            result = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", *args,
+                                     "--", *DATED_FOLDERS], capture_output=True, text=True,
+                                    env=env, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return result.stdout if result.returncode == 0 else None
+
+    log = git("log", "--format=%x00%ct", "--name-only")
+    status = git("status", "--porcelain=v1", "-z", "--untracked-files=all")
+    if log is None or status is None:
+        return {}, set()
+    committed: dict[str, int] = {}
+    when = 0
+    for line in log.splitlines():
+        if line.startswith("\0"):
+            when = int(line[1:] or 0)
+        elif line:
+            committed.setdefault(line, when)  # newest first: the first time seen is the last
+    # -z entries are "XY path"; a rename's original path follows as an entry of its own.
+    changed = {entry[3:] if entry[2:3] == " " else entry for entry in status.split("\0") if entry}
+    return committed, changed

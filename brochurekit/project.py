@@ -10,9 +10,7 @@ from .catalogs import project_locales
 from .clinics import Clinic, load_clinic
 from .content import Brochure, load_brochure
 from .errors import InputError, Location, ProjectError
-
-# What a project is made of: a copy of these builds the same brochures anywhere.
-PROJECT_INPUTS = ("brochures", "locales", "templates", "styles", "pyproject.toml")
+from .files import PROJECT_INPUTS
 
 
 def copy_project_inputs(root: Path, target: Path) -> Path:
@@ -21,7 +19,8 @@ def copy_project_inputs(root: Path, target: Path) -> Path:
     for part in PROJECT_INPUTS:
         source = root / part
         if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("*.mo"))
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("*.mo"),
+                            symlinks=True)
         else:
             shutil.copy2(source, target / part)
     return target

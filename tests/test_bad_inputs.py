@@ -195,7 +195,7 @@ def built(prebuilt: Path, tmp_path: Path) -> Path:
 def rebuild_fails(project: Path, failed: tuple[str, ...], *fragments: str
                   ) -> subprocess.CompletedProcess:
     """Rebuild the PREBUILT cells: exactly `failed` fail with `fragments` in the summary, the
-    other cells are built (or unchanged), and the failed cells keep their earlier PDFs."""
+    other cells are built (or unchanged), and the failed cells' earlier PDFs are set aside."""
     out = project / "out"
     before = pdfs(out)
     manifest_before = json.loads((out / "manifest.json").read_text())
@@ -212,18 +212,20 @@ def rebuild_fails(project: Path, failed: tuple[str, ...], *fragments: str
     for fragment in fragments:
         assert fragment in result.stderr, (fragment, result.stderr)
     after = pdfs(out)
-    assert set(after) == set(before)  # nothing new, nothing lost
-    for cell in failed:
-        clinic, locale, brochure = cell.split("/")
-        name = f"{clinic}/{brochure}-{locale}-print.pdf"
-        assert after[name] == before[name], f"{name} changed although its cell failed"
+    aside = {f"{c.split('/')[0]}/{c.split('/')[2]}-{c.split('/')[1]}-print.pdf" for c in failed}
+    # Nothing new, nothing lost: a failed cell's earlier PDF is set aside in outdated/, never
+    # left under its final name as if it were current.
+    assert set(after) == (set(before) - aside) | {f"outdated/{name}" for name in aside}
+    for name in aside:
+        assert after[f"outdated/{name}"] == before[name], f"{name} changed although it failed"
     manifest = json.loads((out / "manifest.json").read_text())
-    kept = {entry["path"]: entry["sha256"] for entry in manifest_before}
-    for entry in manifest:  # the manifest still describes exactly what is on disk
-        assert hashlib.sha256(after[entry["path"]]).hexdigest() == entry["sha256"]
-        if entry["path"] in {f"{c.split('/')[0]}/{c.split('/')[2]}-{c.split('/')[1]}-print.pdf"
-                             for c in failed}:
-            assert entry["sha256"] == kept[entry["path"]]
+    for entry in manifest:  # the manifest describes exactly what is on disk
+        if entry["status"] == "failed":
+            assert entry["path"] is None and entry["reason"]
+            assert f"{entry['clinic']}/{entry['brochure']}-{entry['locale']}-print.pdf" in aside
+        else:
+            assert hashlib.sha256(after[entry["path"]]).hexdigest() == entry["sha256"]
+    assert {e["path"] for e in manifest_before} - aside <= {e["path"] for e in manifest}
     assert not leftovers(project)
     return result
 
@@ -634,6 +636,13 @@ def test_case_13_logo_outside_the_clinic_folder_is_refused_unopened(project, tmp
     assert target.resolve() not in touched and (project / ASSETS / "link.svg") not in touched
     assert f"logo: {name!r} points outside brochures/clinics/cedar-grove/; put the file in " \
            "that folder" in str(caught.value)
+    if way == "symlink":  # the link itself is refused too, as every link leading out is
+        refused(project, f"{CLINIC}:8: logo: {name!r} points outside brochures/clinics/"
+                         "cedar-grove/; put the file in that folder",
+                f"{ASSETS}/link.svg: this is a link to {secret}, outside the project",
+                problems=2)
+        set_refused(project, "logo", name, "outside the project")
+        return
     refused(project, f"{CLINIC}:8: logo: {name!r} points outside brochures/clinics/"
                      "cedar-grove/; put the file in that folder", problems=1)
     set_refused(project, "logo", name, "use `ims-brochure clinic logo`")
@@ -709,18 +718,19 @@ def _device(path: Path) -> Path:
     (lambda d: _fifo(d / "pipe.png"), ("pipe.png is not a regular file",),
      ("pipe.png is not a regular file",)),
     (lambda d: _device(d / "zero.png"), ("zero.png is not a regular file",),
-     ("'zero.png' points outside brochures/clinics/cedar-grove/",)),
+     ("'zero.png' points outside brochures/clinics/cedar-grove/",
+      f"{ASSETS}/zero.png: this is a link to /dev/zero, outside the project")),
     (lambda d: _folder(d / "dir.png"), ("dir.png is not a regular file",),
      ("dir.png is not a regular file",)),
 ], ids=["fifo", "dev-zero", "folder"])
 def test_case_16_fifo_device_or_folder_logo_is_refused_without_hanging(project, make,
                                                                       command_says, file_says):
     """16. A logo that is a FIFO, /dev/zero or a folder: refused, no hang."""
-    logo_refused_both_ways(project, make, command_says, file_says, seconds=20)
     # /dev/zero itself, named directly.
     result = cli_with_timeout(20, project, "clinic", "logo", "cedar-grove", "/dev/zero")
     assert result.returncode == 2 and "should be an SVG, PNG or JPEG file" in result.stderr
     no_traceback(result)
+    logo_refused_both_ways(project, make, command_says, file_says, seconds=20)
 
 
 @pytest.mark.parametrize("case", ["external entity", "entity bomb", "file image", "http use",
@@ -1080,7 +1090,7 @@ def test_case_29_fuzzy_and_untranslated_entries_follow_the_draft_policy(project,
     assert result.returncode == 1
     no_traceback(result)
     assert ("cedar-grove/zh_Hans/ims-overview: 1 message(s) of this brochure are untranslated "
-            f"or fuzzy in {ZH}; list them with `ims-brochure i18n stats zh_Hans --missing`, or "
+            f"or fuzzy in {ZH}; list them with `ims-brochure i18n stats zh_Hans --missing`; or "
             "build with --allow-incomplete to print a marked draft") in result.stderr
     done, total = map(int, re.search(r"catalogs: .*zh_Hans \d+% \((\d+)/(\d+)\)",
                                      result.stdout).groups())
@@ -1092,6 +1102,8 @@ def test_case_29_fuzzy_and_untranslated_entries_follow_the_draft_policy(project,
     draft = cli(project, *args, "--allow-incomplete")
     assert draft.returncode == 0, draft.stderr
     assert "zh_Hans: 1 message(s) printed in English, marked DRAFT" in draft.stdout
+    assert not pdf.exists()  # a draft never takes the final PDF's name
+    pdf = pdf.with_name("ims-overview-zh_Hans-print-DRAFT.pdf")
     for page in (1, 2):
         assert "DRAFT TRANSLATION" in text(pdf, page)
     assert "After a session" in text(pdf, 1)

@@ -268,7 +268,9 @@ def test_manifest_lists_every_pdf_with_its_hash(matrix):
     assert len(entries) == len(CELLS) * len(BROCHURES) * len(PROFILES)
     for entry in entries:
         assert set(entry) == {"clinic", "locale", "brochure", "layout", "profile", "path",
-                              "pages", "sha256", "inputs"}
+                              "pages", "sha256", "inputs", "status", "fit", "untranslated",
+                              "warnings"}
+        assert entry["status"] == "built" and entry["untranslated"] == 0
         assert re.fullmatch(r"[0-9a-f]{64}", entry["inputs"])
         pdf = out / entry["path"]
         assert hashlib.sha256(pdf.read_bytes()).hexdigest() == entry["sha256"]

@@ -45,13 +45,15 @@ def test_overlong_translation_fails_only_its_cells_and_names_the_panel(project):
     assert "Traceback" not in result.stderr
 
 
-def test_failed_rebuild_keeps_the_earlier_pdf(project):
+def test_failed_rebuild_sets_the_earlier_pdf_aside(project):
     assert build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans").returncode == 0
     pdf = project / "out/cedar-grove/ims-overview-zh_Hans-print.pdf"
     before = pdf.read_bytes()
     set_translation(project, "ims-overview/sections/after/points/2", "很长的句子。" * 400)
     assert build(project, "--clinic", "cedar-grove", "--locale", "zh_Hans").returncode == 1
-    assert pdf.read_bytes() == before
+    assert not pdf.exists()  # never passed off as current
+    assert (project / "out/outdated/cedar-grove/ims-overview-zh_Hans-print.pdf").read_bytes() \
+        == before
 
 
 def test_project_errors_are_listed_together_without_traceback(project):

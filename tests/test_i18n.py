@@ -81,7 +81,8 @@ def test_changed_english_becomes_fuzzy_everywhere_and_blocks_the_build(project):
     assert "1 message(s) of this brochure are untranslated or fuzzy" in failed.stderr
     drafted = run_cli(*build, "--allow-incomplete")
     assert drafted.returncode == 0, drafted.stderr
-    pdf = project / "out/thameside/ims-overview-fr_CA-print.pdf"
+    assert not (project / "out/thameside/ims-overview-fr_CA-print.pdf").exists()
+    pdf = project / "out/thameside/ims-overview-fr_CA-print-DRAFT.pdf"  # a draft says so
     assert all("DRAFT TRANSLATION" in text(pdf, page) for page in (1, 2))
 
 

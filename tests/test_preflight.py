@@ -33,7 +33,7 @@ def built(project: Path) -> Path:
 def test_the_good_project_passes(built):
     result = cli(built, "check")
     assert result.returncode == 0, result.stderr
-    assert "2 PDF(s) checked, 0 error(s)" in result.stdout
+    assert "2 cell(s) checked (2 built), 0 error(s)" in result.stdout
     findings = json.loads(cli(built, "check", "--json").stdout)
     assert {(f["clinic"], f["profile"]) for f in findings} == {("thameside", "print"),
                                                               ("thameside", "screen")}
