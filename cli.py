@@ -57,7 +57,9 @@ class Context:
 
 
 def _fail(error) -> None:
-    click.echo(f"error: {error}", err=True)
+    from brochurekit.characters import printable  # a file name could hold an ESC
+
+    click.echo(printable(f"error: {error}"), err=True)
     sys.exit(2)
 
 
@@ -100,6 +102,7 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
 
     from brochurekit.build import Selection
     from brochurekit.build import build as run_build
+    from brochurekit.characters import printable
     from brochurekit.project import load_project
 
     project = _call(load_project, obj.project)
@@ -153,7 +156,8 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
     for message, failures in causes.items():
         named = all(message.startswith(failure.job) for failure in failures)
         cells = ", ".join(failure.label for failure in failures)
-        click.echo(f"  failed: {message}" + ("" if named else f" [{cells}]"), err=True)
+        click.echo(printable(f"  failed: {message}" + ("" if named else f" [{cells}]")),
+                   err=True)
     sys.exit(0 if result.ok else 1)
 
 

@@ -7,7 +7,10 @@ be a real TrueType/OpenType file.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -61,6 +64,9 @@ def _check_svg(path: Path) -> AssetCheck:
     if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
         return AssetCheck(f"{path.name} declares a DOCTYPE or entities, which can read other "
                           "files or expand without limit; save the SVG without them")
+    if re.search(r"<\?xml-stylesheet", text, re.IGNORECASE):
+        return AssetCheck(f"{path.name} links a stylesheet (<?xml-stylesheet?>); a logo must be "
+                          "self-contained")
     try:
         root = ElementTree.fromstring(text)
     except ElementTree.ParseError as exc:
@@ -78,12 +84,90 @@ def _check_svg(path: Path) -> AssetCheck:
             if attribute == "href" and not value.startswith("#"):
                 return AssetCheck(f"{path.name} refers to {value[:60]!r}; a logo must not "
                                   "load other files or addresses (embed everything)")
-        styles = " ".join(filter(None, (element.get("style"), element.text if tag == "style"
-                                        else None)))
-        if re.search(r"url\(\s*['\"]?(?!#)|@import", styles):
-            return AssetCheck(f"{path.name} loads a resource from its styles; a logo must be "
-                              "self-contained")
+            # A style attribute is CSS; any other may hold a url() (fill, filter, mask...).
+            if (attribute == "style" or "(" in value) and (problem := _css_problem(
+                    value, at_rules=attribute == "style")):
+                return AssetCheck(f"{path.name} {problem}")
+        if tag == "style" and (problem := _css_problem("".join(element.itertext()))):
+            return AssetCheck(f"{path.name} {problem}")
+    drawn = _drawn_elements(root)
+    if drawn is None:
+        return AssetCheck(f"{path.name} has a <use> that refers back to itself, which never "
+                          "ends; save the SVG again from its drawing program")
+    if drawn > MAX_SVG_ELEMENTS:
+        return AssetCheck(f"{path.name} expands to more than {MAX_SVG_ELEMENTS:,} shapes once "
+                          "its <use> copies are drawn (a few lines that multiply without limit); "
+                          "a logo needs far fewer: simplify it or export it flat")
     return AssetCheck()
+
+
+# A detailed logo draws a few thousand shapes; past this, layout takes minutes.
+MAX_SVG_ELEMENTS = 20_000
+# CSS functions that load an image or a file (url() is checked by its target).
+_LOADING_FUNCTIONS = {"url", "src", "image", "image-set", "-webkit-image-set", "cross-fade",
+                      "element"}
+
+
+def _css_problem(css: str, at_rules: bool = True) -> str | None:
+    """Why a logo's CSS (a style attribute, a <style> sheet, or a url() in an attribute) could
+    load something: read with the tokenizer WeasyPrint itself uses, so escapes, comments and
+    letter case cannot disguise an @import or a url()."""
+    import tinycss2  # comes with WeasyPrint
+
+    pending = list(tinycss2.parse_component_value_list(css, skip_comments=True))
+    while pending:
+        token = pending.pop()
+        if token.type == "at-keyword" and at_rules:
+            return (f"has a CSS @{token.lower_value} rule in its styles; a logo must be "
+                    "self-contained (no @import, @font-face or other at-rules)")
+        if token.type == "url" and not token.value.strip().startswith("#"):
+            return "loads a resource from its styles; a logo must be self-contained"
+        if token.type == "function":
+            if token.lower_name in _LOADING_FUNCTIONS:
+                target = next((t.value for t in token.arguments if t.type == "string"), "")
+                if token.lower_name != "url" or not target.strip().startswith("#"):
+                    return "loads a resource from its styles; a logo must be self-contained"
+            pending += token.arguments
+        elif token.type in ("() block", "[] block", "{} block"):
+            pending += token.content
+    return None
+
+
+def _drawn_elements(root: ElementTree.Element) -> int | None:
+    """How many elements the SVG draws once every <use> is replaced by what it refers to
+    (counted up to just past the limit), or None when a <use> refers to itself or an ancestor.
+    Iterative, so neither deep nesting nor long chains of <use> can exhaust the stack."""
+    ids = {element.get("id"): element for element in root.iter() if element.get("id")}
+
+    def parts(element) -> list:
+        found = list(element)
+        if _local(element.tag) == "use":
+            href = next((v for k, v in element.attrib.items() if _local(k) == "href"), "")
+            if href.startswith("#") and (target := ids.get(href[1:])) is not None:
+                found.append(target)
+        return found
+
+    counted: dict[int, int] = {}
+    open_now: set[int] = set()  # on the path being counted
+    stack = [(root, False)]
+    while stack:
+        element, expanded = stack.pop()
+        key = id(element)
+        if key in counted:
+            continue
+        if expanded:
+            total = 1 + sum(counted[id(part)] for part in parts(element))
+            counted[key] = min(total, MAX_SVG_ELEMENTS + 1)
+            open_now.discard(key)
+            continue
+        open_now.add(key)
+        stack.append((element, True))
+        for part in parts(element):
+            if id(part) in open_now:
+                return None
+            if id(part) not in counted:
+                stack.append((part, False))
+    return counted[id(root)]
 
 
 def _check_raster(path: Path, kind: str) -> AssetCheck:
@@ -146,7 +230,50 @@ def check_font(path: Path) -> AssetCheck:
         return AssetCheck(f"{path.name}'s licence does not allow embedding it in a document "
                           "(OS/2 fsType: restricted), so no print-ready PDF can use it; ask the "
                           "foundry for an embeddable licence or choose another font")
+    stat = path.stat()
+    if problem := _glyph_problem(path, stat.st_size, stat.st_mtime_ns):
+        return AssetCheck(f"{path.name} {problem}; the file is damaged: get a fresh copy from "
+                          "the foundry")
     return AssetCheck()
+
+
+# The tables that say how every character is drawn: damage there prints blank or broken text.
+_GLYPH_TABLES = ("head", "cmap", "loca", "glyf", "CFF ", "CFF2", "hmtx", "maxp")
+
+
+@functools.lru_cache(maxsize=64)
+def _glyph_problem(path: Path, size: int, mtime_ns: int) -> str | None:
+    """Whether every glyph of a font can be drawn, within a sane box, and every letter and
+    digit it maps has an outline. Size and time are part of the key of the cache, so that a
+    replaced file is checked again; forked workers inherit what the main process checked."""
+    from fontTools.pens.boundsPen import ControlBoundsPen
+
+    try:
+        font = TTFont(path, lazy=True, checkChecksums=2)  # 2: a bad checksum raises
+        for tag in _GLYPH_TABLES:
+            if tag in font.reader:
+                font.reader[tag]  # reading the raw table verifies its checksum
+        limit = 10 * font["head"].unitsPerEm  # past this a glyph draws across the page
+        glyphs = font.getGlyphSet()
+        outlined = set()
+        for name in font.getGlyphOrder():
+            pen = ControlBoundsPen(glyphs)
+            glyphs[name].draw(pen)
+            if pen.bounds is not None:
+                if max(map(abs, pen.bounds)) > limit:
+                    return f"draws its glyph {name!r} far outside its box"
+                outlined.add(name)
+        for code, name in (font.getBestCmap() or {}).items():
+            if unicodedata.category(chr(code))[0] in "LN" and name not in outlined:
+                return f"has no outline for {chr(code)!r} (U+{code:04X}), so it would print blank"
+    except AssertionError as exc:
+        return f"has glyph data that does not match its checksum ({exc})"
+    except Exception as exc:  # fontTools raises many kinds on damaged data
+        return f"has glyph data that cannot be read ({type(exc).__name__}: {exc})"
+    finally:
+        with contextlib.suppress(Exception):
+            font.close()
+    return None
 
 
 def font_characters(path: Path) -> set[str]:

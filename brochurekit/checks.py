@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .characters import text_problem
 from .errors import InputError, Location
 from .plurals import PluralFormsError, default_plural_forms, judge_plural_forms, parse_plural_forms
 from .pofile import PoEntry, PoFile, read_po_file
@@ -170,6 +171,9 @@ def _check_entry(po: PoFile, entry: PoEntry, findings: list[Finding]) -> None:
         line = entry.msgstr_lines[index] if index < len(entry.msgstr_lines) else entry.line
         where = Location(po.path, line)
         source = sources[min(index, len(sources) - 1)] if entry.msgid_plural else entry.msgid
+        if problem := text_problem(translation):
+            findings.append(Finding("error", where, problem))
+            continue
         for problem in placeholder_problems(source, translation,
                                             always_formatted=entry.context is None):
             findings.append(Finding("error", where, problem))
@@ -227,13 +231,18 @@ def _broken_percent(text: str) -> str | None:
 
 
 def _compare(source: Counter, translation: Counter) -> list[str]:
-    missing = sorted((source - translation).elements())
-    extra = sorted((translation - source).elements())
-    if len(missing) == 1 and len(extra) == 1:
-        return [f"placeholder {missing[0]} was renamed to {extra[0]}; keep {missing[0]} exactly"]
-    problems = [f"placeholder {name} is missing; keep it exactly as in the source"
-                for name in missing]
-    problems += [f"placeholder {name} is not in the source; remove it" for name in extra]
+    """One line per placeholder name, however often a translation repeats it."""
+    missing, extra = source - translation, translation - source
+    if len(missing) == 1 and len(extra) == 1 and sum(missing.values()) == sum(extra.values()):
+        old, new = next(iter(missing)), next(iter(extra))
+        return [f"placeholder {old} was renamed to {new}; keep {old} exactly"]
+
+    def times(count: int) -> str:
+        return f" ({count} times)" if count > 1 else ""
+    problems = [f"placeholder {name} is missing{times(count)}; keep it exactly as in the source"
+                for name, count in sorted(missing.items())]
+    problems += [f"placeholder {name} is not in the source{times(count)}; remove it"
+                 for name, count in sorted(extra.items())]
     return problems
 
 

@@ -13,9 +13,14 @@ from pathlib import Path
 
 import yaml
 
+from .characters import text_problem
 from .errors import InputError, Location
 
 KeyPath = tuple[str | int, ...]
+
+# No brochure or clinic file nests deeper than a handful of levels; a limit far above that stops
+# a file nested hundreds deep before any recursive reader (ours, ruamel's) meets it.
+MAX_DEPTH = 24
 
 # Tags a plain YAML document may carry; anything else (!!python/object, custom tags) is refused.
 _PLAIN_TAGS = {
@@ -121,6 +126,11 @@ def read_yaml(path: Path, display_path: Path | None = None, text: str | None = N
 
 
 def _build(node, key_path: KeyPath, lines, shown: Path, seen: set[int]):
+    if len(key_path) > MAX_DEPTH:
+        raise InputError(f"the values are nested more than {MAX_DEPTH} levels deep, far deeper "
+                         "than a brochure or clinic file needs; check the indentation and "
+                         "brackets", Location(shown, node.start_mark.line + 1,
+                                              key_path_text(key_path[:3]) + "/..."))
     if id(node) in seen:
         # The composer hands back the same node object for every alias of an anchor, so the
         # node's own mark is the anchor's; the alias's line is that of its key or parent.
@@ -137,6 +147,10 @@ def _build(node, key_path: KeyPath, lines, shown: Path, seen: set[int]):
             Location(shown, node.start_mark.line + 1, key_path_text(key_path) or None),
         )
     if isinstance(node, yaml.ScalarNode):
+        # Escapes in quoted YAML ("\0", "\e", "\x1b") can make characters that no page prints.
+        if problem := text_problem(node.value):
+            raise InputError(problem, Location(shown, node.start_mark.line + 1,
+                                               key_path_text(key_path) or None))
         return node.value
     if isinstance(node, yaml.SequenceNode):
         return [
