@@ -23,8 +23,15 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from .assets import check_font, check_logo, font_characters
-from .catalogs import project_locales, read_template
-from .clinics import DEFAULT_ACCENT, DEFAULT_PRIMARY, Clinic, check_slug, load_clinic
+from .catalogs import SOURCE_LOCALE, catalog_path, project_locales, read_template
+from .clinics import (
+    CREDENTIAL_CONTEXT,
+    DEFAULT_ACCENT,
+    DEFAULT_PRIMARY,
+    Clinic,
+    check_slug,
+    load_clinic,
+)
 from .errors import InputError, Location, ProjectError, suggest
 from .files import links_leading_outside, write_atomic
 from .pofile import read_po_file
@@ -408,7 +415,33 @@ def validate(root: Path, slug: str | None) -> tuple[list[str], list[str]]:
             notes.append(f"{name}: no booking URL, so no QR code on the back")
         if not clinic.contact.phone:
             notes.append(f"{name}: no phone number")
+        notes += _untranslated_clinic_texts(root, clinic)
     return problems, notes
+
+
+def _untranslated_clinic_texts(root: Path, clinic: Clinic) -> list[str]:
+    """The clinic's own texts that its languages lack: a brochure in such a language does not
+    build (or prints as a draft), so say so here, where the text is fixed."""
+    notes = []
+    welcome = dict(clinic.welcome)
+    for locale in clinic.locales:
+        if locale == SOURCE_LOCALE:
+            continue
+        if "en" in welcome and locale not in welcome:
+            notes.append(f"{clinic.slug}: no welcome.{locale} text, though the clinic offers "
+                         f"{locale}; its {locale} brochures will not build until you add it: "
+                         f"`ims-brochure clinic set {clinic.slug} welcome.{locale} \"...\"`")
+        po = catalog_path(locale)
+        if not clinic.practitioners or not (root / po).is_file():
+            continue
+        done = {entry.msgid for entry in read_po_file(root / po, po).messages
+                if entry.context == CREDENTIAL_CONTEXT and entry.translated and not entry.fuzzy}
+        for credential in sorted({p.credential for p in clinic.practitioners} - done):
+            notes.append(f"{clinic.slug}: the credential {credential!r} has no {locale} "
+                         f"translation in {po} (msgctxt \"{CREDENTIAL_CONTEXT}\"); run "
+                         f"`ims-brochure i18n extract` and `i18n update {locale}`, then ask the "
+                         "translator")
+    return notes
 
 
 def preview(root: Path, slug: str, locales: tuple[str, ...], out_dir: Path
