@@ -515,14 +515,16 @@ def _supervised(tasks: list[list], workers: int, settings: tuple, time_limit: fl
                     yield (job, *payload)
                     continue
                 worker.ready, worker.task = True, None  # "ready" or "done": give it work
-                if queue and cannot_start is None:
+                if queue:  # a worker that started serves the rest, whatever happened to others
                     worker.task, worker.reported = queue.popleft(), 0
                     worker.since = time.monotonic()
                     connection.send([(job.clinic.slug, job.locale, job.brochure.id, job.profile,
                                       inputs, date) for job, inputs, date in tasks[worker.task]])
                 else:
                     connection.send(None)
-            if cannot_start is not None and queue:
+            # No replacement starts after a failed start (it would fail the same way); the
+            # cells fail only when no started worker is left to take them.
+            if cannot_start is not None and queue and not any(w.ready for w in live.values()):
                 yield from _failed((tasks[index] for index in queue), cannot_start)
                 queue.clear()
     finally:
