@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
+import os
 import re
 import signal
 import threading
@@ -335,8 +337,7 @@ def _set_aside(out_dir: Path, key: tuple) -> list[str]:
         if relative.parts[0] == OUTDATED:
             continue
         target = out_dir / OUTDATED / relative
-        if target.parent.is_symlink() or (target.parent.exists()
-                                          and not inside(target.parent, out_dir)):
+        if not inside(target.parent, out_dir):  # outdated/ or its clinic folder is a link out
             (out_dir / relative).unlink(missing_ok=True)  # nowhere safe to keep it
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -366,8 +367,12 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
     path = out_dir / ".build.lock"
     try:
-        handle = path.open("w")
+        # Never through a link: opening one would create or lock a file elsewhere.
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666), "r+")
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("the build's lock file is a link to elsewhere; remove it (the "
+                             "build makes its own)", Location(path)) from None
         raise write_error(exc, out_dir) from None
     with handle:
         try:
@@ -695,6 +700,7 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                 else f"runs {fit.overflow_mm:.1f} mm too long")
             for fit in spilled) + "; shorten the text of that panel")
     identifier = hashlib.sha256((rendered.html + theme_css).encode()).hexdigest()[:32].encode()
+    _refuse_links_out(out_dir, job)
     if keep_html:  # for the benchmark: the same documents, for the `weasyprint` command
         stem = keep_html / output_path(job).with_suffix("")
         write_atomic(stem.with_suffix(".html"), rendered.html.encode())
@@ -710,6 +716,16 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                   relative.as_posix(), len(document.pages), hashlib.sha256(data).hexdigest(),
                   len(translations.missing), fit, tuple(warnings or ()), draft=draft,
                   temporary=temporary.relative_to(out_dir).as_posix())
+
+
+def _refuse_links_out(out_dir: Path, job: Job) -> None:
+    """Nothing is written through a link in the output folder that leads elsewhere (a clinic's
+    folder linked to another disk, say): the cell fails before its first byte is written."""
+    folder = out_dir / job.clinic.slug
+    if not inside(folder, out_dir):
+        raise RenderError(f"{job.name}: {folder} is a link leading outside the output folder; "
+                          "remove it (the build makes its own folder), or build into another "
+                          "folder with --out")
 
 
 def missing_texts(job: Job, missing: set) -> str:
