@@ -47,3 +47,25 @@ def yaml_error(tmp_path: Path, content: str | bytes) -> str:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
+
+
+# Modules whose tests share one expensive session fixture (the whole matrix build), so they must
+# all run on one xdist worker. xdist's own xdist_group marker no longer works with pytest 9 (it
+# renames node ids through an attribute pytest 9 does not read), so the grouping is done here.
+SAME_WORKER_MODULES = ("tests/test_build.py",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":  # pyproject's addopts ask for loadgroup
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesTogether(LoadScopeScheduling):
+        """Every test is its own unit of work, except the listed modules', sent as one."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SAME_WORKER_MODULES else nodeid
+
+    return ModulesTogether(config, log)

@@ -46,8 +46,8 @@ SCRIPT = {"zh_Hans": r"[\u4e00-\u9fff]", "zh_Hant": r"[\u4e00-\u9fff]", "ar": AR
 SCRIPT_FONT = {"zh_Hans": "CJKsc", "zh_Hant": "CJKtc", "ar": "Arabic", "fa": "Arabic",
                "pa": "Gurmukhi"}
 RIGHT_TO_LEFT = ("ar", "fa")
-# One worker builds the matrix once for every test of this module (pytest-xdist).
-pytestmark = [pytest.mark.xdist_group("matrix"), pytest.mark.slow]
+# One worker builds the matrix once for every test of this module (see conftest.py).
+pytestmark = pytest.mark.slow
 
 
 # Session scope: kept while other modules' tests run in between on this worker.
