@@ -392,6 +392,8 @@ def _intact(out_dir: Path, entry: dict) -> bool:
     if key is None or entry.get("status") not in ("built", "draft"):
         return False
     pdf = out_dir / _cell_path(key, entry["status"] == "draft")
+    if not pdf.is_file() or pdf.is_symlink() or not inside(pdf.parent, out_dir):
+        return False  # never read through a link or from a pipe put in its place
     try:
         return hashlib.sha256(pdf.read_bytes()).hexdigest() == entry.get("sha256")
     except OSError:
@@ -805,6 +807,8 @@ def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, str, list
 
     path = out_dir / MANIFEST
     try:
+        if path.is_symlink() or not path.is_file():
+            raise OSError("it is missing, or not a regular file")
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"no readable manifest ({exc}); build first", Location(path)) from None
@@ -824,7 +828,7 @@ def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, str, list
             results.append((entry, status, [Finding("build", "error", "the last build of this "
                                                     f"cell failed: {entry.get('reason')}")]))
         elif not (pdf := out_dir / _cell_path(key, status == "draft")).is_file() \
-                or pdf.is_symlink():
+                or pdf.is_symlink() or not inside(pdf.parent, out_dir):
             results.append((entry, status, [Finding("structure", "error",
                                                     "the PDF is missing")]))
         else:

@@ -30,7 +30,7 @@ from .checks import CatalogReport, as_input_error, check_catalog
 from .clinics import CREDENTIAL_CONTEXT
 from .content import Brochure, Message, load_brochure
 from .errors import InputError, Location, ProjectError, suggest
-from .files import links_leading_outside, write_atomic
+from .files import unsafe_inputs, write_atomic
 from .plurals import default_plural_forms
 from .pofile import read_po_file
 from .pseudo import PSEUDO_LOCALES, pseudo_translate
@@ -98,7 +98,7 @@ def locale_info(identifier: str) -> LocaleInfo:
 def project_locales(root: Path, errors: list[InputError]) -> tuple[str, ...]:
     """English plus every locale that has a catalog in locales/, each checked with Babel.
     Links leading out of the project are errors too: every command starts here."""
-    errors += links_leading_outside(root)
+    errors += unsafe_inputs(root)
     found = [SOURCE_LOCALE]
     folder = root / "locales"
     for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
@@ -212,7 +212,7 @@ def babel_mappings(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[st
 
 
 def extract_catalog(root: Path) -> Catalog:
-    if outside := links_leading_outside(root):
+    if outside := unsafe_inputs(root):
         raise ProjectError(outside)
     method_map, options_map = babel_mappings(root)
     catalog = Catalog(project="IMS brochures", version="1", domain=DOMAIN, fuzzy=False,
@@ -364,7 +364,7 @@ def translate(brochure: Brochure, translations: Translations) -> Brochure:
 # --- translator commands ----------------------------------------------------------------------
 
 def read_template(root: Path) -> Catalog:
-    if outside := links_leading_outside(root):
+    if outside := unsafe_inputs(root):
         raise ProjectError(outside)
     path = root / POT_PATH
     if not path.is_file():

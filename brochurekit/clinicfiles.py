@@ -33,7 +33,7 @@ from .clinics import (
     load_clinic,
 )
 from .errors import InputError, Location, ProjectError, suggest
-from .files import links_leading_outside, write_atomic
+from .files import unsafe_inputs, write_atomic
 from .pofile import read_po_file
 from .yamlfiles import read_yaml
 
@@ -75,7 +75,7 @@ def clinic_path(root: Path, slug: str) -> Path:
 
 
 def existing_clinic(root: Path, slug: str) -> Path:
-    if outside := links_leading_outside(root):
+    if outside := unsafe_inputs(root):
         raise ProjectError(outside)
     path = clinic_path(root, slug)
     if not path.is_file():

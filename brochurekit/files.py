@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -87,12 +88,14 @@ def _umask() -> int:
     return current
 
 
-def links_leading_outside(root: Path) -> list[InputError]:
-    """Every symlink among the project's inputs that leads outside the project folder.
+def unsafe_inputs(root: Path) -> list[InputError]:
+    """Every project input that must not be read: a symlink that leads outside the project
+    folder, and anything that is neither a file nor a folder (a pipe, a device, a socket).
 
     Each is an error: a catalog, template or clinic file linked to elsewhere on the machine
-    would put that file's content into error messages and PDFs. Links within the project are
-    fine. Checked once per command, before anything is read.
+    would put that file's content into error messages and PDFs, and reading a pipe or a device
+    never ends. Links within the project are fine. Checked once per command, before anything
+    is read.
     """
     root = root.resolve()
     found = []
@@ -104,6 +107,10 @@ def links_leading_outside(root: Path) -> list[InputError]:
                 base = Path(folder)
                 candidates += [base / name for name in (*folders, *files)
                                if (base / name).is_symlink()]
+                found += [_special_error(base / name, root) for name in files
+                          if not (base / name).is_symlink() and _special(base / name)]
+        elif not top.is_symlink() and _special(top):
+            found.append(_special_error(top, root))
         for link in candidates:
             target = link.resolve()
             if not target.is_relative_to(root):
@@ -111,4 +118,21 @@ def links_leading_outside(root: Path) -> list[InputError]:
                     f"this is a link to {target}, outside the project; the project reads only "
                     "its own files: copy the file into the project instead of linking it",
                     Location(link.relative_to(root))))
+            elif _special(target):
+                found.append(_special_error(link, root))
     return found
+
+
+def _special(path: Path) -> bool:
+    """Neither a regular file nor a folder (nor missing): a FIFO, a device or a socket."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _special_error(path: Path, root: Path) -> InputError:
+    return InputError("this is not a regular file (a pipe, device or socket), which would never "
+                      "finish reading; replace it with the file itself",
+                      Location(path.relative_to(root)))

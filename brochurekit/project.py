@@ -10,7 +10,7 @@ from .catalogs import project_locales
 from .clinics import Clinic, load_clinic
 from .content import Brochure, load_brochure
 from .errors import InputError, Location, ProjectError
-from .files import PROJECT_INPUTS
+from .files import PROJECT_INPUTS, unsafe_inputs
 
 
 def copy_project_inputs(root: Path, target: Path) -> Path:
@@ -42,6 +42,8 @@ def load_project(root: Path) -> Project:
         raise ProjectError([InputError(
             "this is not a brochure project (no brochures/ folder); run the command in the "
             "project folder or pass --project DIR", Location(root))])
+    if unsafe := unsafe_inputs(root):  # before any file is opened: a pipe would never end
+        raise ProjectError(unsafe)
     locales = project_locales(root, errors)
     brochures = {}
     for path in sorted((root / "brochures").glob("*.yaml")):

@@ -94,6 +94,26 @@ def test_case_37_manifest_paths_never_lead_outside_the_output_folder(project, tm
         (clinic, "en") for clinic in ("cedar-grove", "harbourfront", "mont-royal", "thameside")}
 
 
+def test_case_37_a_pdf_replaced_by_a_link_is_never_read_through(project, tmp_path):
+    """37. A PDF of the output folder replaced by a link to a file elsewhere: the build does not
+    read it to compare hashes, and replaces the link (never the file it points to)."""
+    built_cell(project)
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes(b"%PDF-1.7 not ours")
+    pdf = project / "out" / POSTER
+    pdf.unlink()
+    pdf.symlink_to(secret)
+    with_audit = subprocess.run(
+        [sys.executable, "-c", "import sys, runpy; sys.addaudithook(lambda e, a: e == 'open' and "
+         f"str(a[0]) == {str(secret)!r} and (_ for _ in ()).throw(SystemExit(9))); "
+         f"sys.argv = ['cli.py', '--project', {str(project)!r}, 'build', *{list(CELL)!r}]; "
+         f"runpy.run_path({str(REPO / 'cli.py')!r}, run_name='__main__')"],
+        cwd=REPO, capture_output=True, text=True)
+    assert with_audit.returncode == 0, with_audit.stdout + with_audit.stderr
+    assert not pdf.is_symlink() and pdf.read_bytes().startswith(b"%PDF-1.7\n")
+    assert secret.read_bytes() == b"%PDF-1.7 not ours"
+
+
 # === 38. Other people's files in the output folder ==============================================
 
 def test_case_38_a_build_touches_only_its_own_files(project):
@@ -253,6 +273,22 @@ def test_case_41_project_files_linked_outside_are_refused_unread(project, tmp_pa
             result.stderr
         assert "TOP-SECRET" not in result.stdout + result.stderr
     assert not (project / "out").exists() or not pdfs(project / "out")
+
+
+@pytest.mark.parametrize("kind", ["catalog", "template", "clinic"])
+def test_case_41_project_files_that_are_pipes_are_refused_without_hanging(project, kind):
+    """41 (and 16's spirit): a project file that is a pipe would never finish reading: refused
+    at once, by name."""
+    path = {"catalog": FR, "template": Path("templates/poster.html"), "clinic": THAMESIDE}[kind]
+    (project / path).unlink()
+    os.mkfifo(project / path)
+    started = time.monotonic()
+    result = subprocess.run(["timeout", "20", sys.executable, str(REPO / "cli.py"), "--project",
+                             str(project), "build", *CELL], cwd=REPO, capture_output=True,
+                            text=True)
+    assert time.monotonic() - started < 20 and result.returncode == 2, result.stderr
+    no_traceback(result)
+    assert f"{path}: this is not a regular file (a pipe, device or socket)" in result.stderr
 
 
 # === 42. Logos and fonts hostile in new ways ====================================================
