@@ -30,6 +30,8 @@ class Section:
     points: tuple[Message, ...] = ()
     items: tuple[Message, ...] = ()
     closing: Message | None = None
+    # "phone": the clinic's phone number closes the section in large type (a call to action).
+    call_to_action: str | None = None
 
     def messages(self) -> tuple[Message, ...]:
         return (self.heading, *self.body, *self.points, *self.items,
@@ -86,7 +88,9 @@ class Brochure:
 
 
 BROCHURE_KEYS = ("layout", "title", "subtitle", "tagline", "promise", "note", "sections")
-SECTION_KEYS = ("id", "panel", "heading", "body", "points", "items", "closing", "note")
+SECTION_KEYS = ("id", "panel", "heading", "body", "points", "items", "closing",
+                "call_to_action", "note")
+CALLS_TO_ACTION = ("phone",)
 
 
 def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> Brochure | None:
@@ -131,6 +135,8 @@ def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> B
             )
 
         closing = fields.text("closing", required=False)
+        call_to_action = fields.choice("call_to_action", CALLS_TO_ACTION) \
+            if fields.has("call_to_action") else None
         sections.append(
             Section(
                 id=section_id,
@@ -142,6 +148,7 @@ def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> B
                 items=messages("items"),
                 closing=message((*where, "closing"), closing, fields.line("closing"), note)
                 if closing else None,
+                call_to_action=call_to_action,
             )
         )
     if len(errors) > before or layout is None:

@@ -71,3 +71,17 @@ def inflated(pdf: bytes) -> bytes:
         except zlib.error:
             continue
     return b"\n".join(parts)
+
+
+def text_runs(pdf: Path, page: int) -> list[tuple[float, str]]:
+    """(size in points as printed, text) for every text run of a page, from the content
+    stream itself: the font size scaled by the text and graphics matrices."""
+    runs: list[tuple[float, str]] = []
+
+    def visit(chunk, cm, tm, font, size) -> None:
+        if chunk.strip():
+            scale = (abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(cm[0] * cm[3] - cm[1] * cm[2]))
+            runs.append((round(size * scale ** 0.5, 2), chunk))
+
+    PdfReader(pdf).pages[page - 1].extract_text(visitor_text=visit)
+    return runs

@@ -19,7 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from .conftest import REPO, run_cli
-from .pdftools import boxes, flat, fonts, inflated, text, words
+from .pdftools import boxes, flat, fonts, inflated, text, text_runs, words
 
 CLINICS = {
     "cedar-grove": ("Cedar Grove Physiotherapy", "(604) 555-0142", "letter",
@@ -285,3 +285,26 @@ def test_summary_shows_every_catalog_complete(matrix):
     for locale in ("ar", "es", "fa", "fr_CA", "pa", "zh_Hans", "zh_Hant"):
         assert f"{locale} 100%" in line
     assert "DRAFT" not in result.stdout
+
+
+@pytest.mark.parametrize(("slug", "locale"), CELLS)
+def test_handout_prints_the_phone_where_it_says_when_to_call(matrix, slug, locale):
+    """After a treatment the reader's question is when to call: the page that says so carries
+    the clinic's number in large type (a live tel: link on screen), and the contact card is
+    titled for questions, not for booking."""
+    out, _ = matrix
+    _, phone, *_ = CLINICS[slug]
+    heading = "When to call us" if locale == "en" else translated(
+        locale, "ims-aftercare/sections/call/heading")
+    for profile in PROFILES:
+        pdf = pdf_of(out, slug, locale, "ims-aftercare", profile)
+        page = next(number for number in (1, 2) if flat(heading) in flat(text(pdf, number)))
+        assert phone in text(pdf, page), (pdf.name, page)
+        number = [size for size, run in text_runs(pdf, page) if phone[-4:] in run]
+        assert number and min(number) >= 18, (pdf.name, number)  # 12 pt body, 1.6 times
+        if profile == "screen":
+            uris = [annotation.get_object()["/A"]["/URI"]
+                    for annotation in PdfReader(pdf).pages[page - 1].get("/Annots", [])]
+            assert any(uri.startswith("tel:") for uri in uris), uris
+    if locale == "en":
+        assert "Questions? Call us" in text(pdf, 2) and "Book an assessment" not in text(pdf)
