@@ -174,25 +174,26 @@ def check_command(obj: Context, out_dir: Path | None, as_json: bool) -> None:
     import json
 
     from brochurekit.build import check_outputs
+    from brochurekit.characters import json_safe, printable
     from brochurekit.project import load_project
 
     project = _call(load_project, obj.project)
     results = _call(check_outputs, project, out_dir or project.root / "out")
     errors = sum(f.level == "error" for _, _, findings in results for f in findings)
     if as_json:
-        click.echo(json.dumps([
+        click.echo(json_safe(json.dumps([
             {"clinic": entry.get("clinic"), "locale": entry.get("locale"),
              "brochure": entry.get("brochure"), "profile": entry.get("profile"),
              "path": entry.get("path"), "status": status, "reason": entry.get("reason"),
              "findings": [{"rule": f.rule, "level": f.level, "page": f.page,
                            "message": f.message} for f in findings]}
-            for entry, status, findings in results], indent=2, ensure_ascii=False))
-    else:
+            for entry, status, findings in results], indent=2, ensure_ascii=False)))
+    else:  # manifest entries are data from disk: never let one drive the terminal
         for entry, _, findings in results:
             for finding in findings:
-                click.echo(f"{entry.get('clinic')}/{entry.get('locale')}/"
-                           f"{entry.get('brochure')} ({entry.get('profile')}): {finding}",
-                           err=finding.level == "error")
+                click.echo(printable(f"{entry.get('clinic')}/{entry.get('locale')}/"
+                                     f"{entry.get('brochure')} ({entry.get('profile')}): "
+                                     f"{finding}"), err=finding.level == "error")
         counts = {}
         for _, status, _ in results:
             counts[status] = counts.get(status, 0) + 1

@@ -30,8 +30,8 @@ from .catalogs import (
 )
 from .clinics import CREDENTIAL_CONTEXT
 from .errors import BrochureError, InputError, Location, RenderError, suggest
-from .files import inside, publish, temporary_glob, write_atomic, write_error, write_temporary
-from .inputs import ContentDates, InputsHasher
+from .files import in_place, publish, temporary_glob, write_atomic, write_error, write_temporary
+from .inputs import InputsHasher
 from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
 from .project import PROJECT_INPUTS, Project
@@ -197,18 +197,17 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
         _remove_temporaries(out_dir, jobs)  # of a build that was killed mid-write
         manifest = _read_manifest(out_dir)
         hasher = InputsHasher(project.root)
-        dates = ContentDates(project.root)
         todo = []
         for job in jobs:
             inputs = hasher.cell(job)
             entry = manifest.get(_key(job))
             current = entry and entry.get("inputs") == inputs and _intact(out_dir, entry) and (
-                entry.get("status") == "built"
-                or (entry.get("status") == "draft" and allow_incomplete))
+                _made_as(entry) == "built"
+                or (_made_as(entry) == "draft" and allow_incomplete))
             if current and not force:
                 result.skipped += 1
             else:
-                todo.append((job, inputs, dates.cell(job)))
+                todo.append((job, inputs, hasher.dates.cell(job)))
         inputs_of = {_key(job): inputs for job, inputs, _ in todo}
         untranslated: dict[str, set] = {}
         finished: dict[tuple, dict] = {}
@@ -259,7 +258,18 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
 
 def _output_folder(project: Project, out_dir: Path) -> Path:
     """The output folder, resolved, created, and never one of the project's inputs: a build
-    writing there would change its own inputs and rebuild everything every time."""
+    writing there would change its own inputs and rebuild everything every time. A folder named
+    within the project must be there, not a link to elsewhere: a project could otherwise point
+    its out/ at any folder of the machine and have the build write and delete there."""
+    named = Path(os.path.abspath(out_dir))
+    if named.is_relative_to(project.root) and not in_place(project.root,
+                                                          named.relative_to(project.root)):
+        try:
+            target = named.resolve()
+        except (OSError, RuntimeError):
+            target = "a folder it cannot follow"
+        raise InputError(f"the output folder is a link to {target}; to build there, name that "
+                         "folder with --out, or remove the link", Location(named))
     out_dir = out_dir.resolve()
     inputs = [part for part in PROJECT_INPUTS
               if out_dir.is_relative_to((project.root / part).resolve())]
@@ -286,7 +296,7 @@ def _remove_temporaries(out_dir: Path, jobs: list[Job]) -> None:
     for target in targets:
         folders.setdefault(target.parent, []).append(target)
     for folder, names in folders.items():
-        if not folder.is_dir() or folder.is_symlink() or not inside(folder, out_dir):
+        if not folder.is_dir() or not in_place(out_dir, folder.relative_to(out_dir)):
             continue
         for target in names:
             for leftover in folder.glob(temporary_glob(target)):
@@ -298,11 +308,11 @@ def _publish(out_dir: Path, job: Job, output: Output) -> Output | Failure:
     """The worker's checked PDF under its final name, and the cell's other name (its draft,
     or its final PDF when this is a draft) gone, so one cell has one PDF."""
     temporary, target = out_dir / output.temporary, out_dir / output.path
-    if target.parent.is_symlink() or not inside(target.parent, out_dir):
+    if not in_place(out_dir, Path(output.path).parent):
         temporary.unlink(missing_ok=True)
-        return Failure(job.name, f"{job.name}: {target.parent} leads outside the output folder "
-                                 "(a symlink); remove it, or build into another folder with "
-                                 "--out", job.profile)
+        return Failure(job.name, f"{job.name}: {target.parent} is a link to another folder; "
+                                 "remove it (the build makes its own folder), or build into "
+                                 "another folder with --out", job.profile)
     try:
         publish(temporary, target)
     except BrochureError as error:
@@ -317,7 +327,7 @@ def _cell_files(out_dir: Path, key: tuple) -> Iterator[Path]:
     for draft in (False, True):
         for relative in (_cell_path(key, draft), OUTDATED / _cell_path(key, draft)):
             path = out_dir / relative
-            if path.is_file() and not path.is_symlink() and inside(path.parent, out_dir):
+            if path.is_file() and not path.is_symlink() and in_place(out_dir, relative.parent):
                 yield relative
 
 
@@ -337,12 +347,14 @@ def _set_aside(out_dir: Path, key: tuple) -> list[str]:
         if relative.parts[0] == OUTDATED:
             continue
         target = out_dir / OUTDATED / relative
-        if not inside(target.parent, out_dir):  # outdated/ or its clinic folder is a link out
-            (out_dir / relative).unlink(missing_ok=True)  # nowhere safe to keep it
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (out_dir / relative).replace(target)
-        moved.append((OUTDATED / relative).as_posix())
+        try:
+            if not in_place(out_dir, (OUTDATED / relative).parent):
+                raise NotADirectoryError  # outdated/ or its clinic folder is a link
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (out_dir / relative).replace(target)
+            moved.append((OUTDATED / relative).as_posix())
+        except OSError:  # nowhere safe to keep it: it must not stay under its final name
+            (out_dir / relative).unlink(missing_ok=True)
     return moved
 
 
@@ -389,10 +401,11 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
 def _intact(out_dir: Path, entry: dict) -> bool:
     key = _well_formed_key(entry)
-    if key is None or entry.get("status") not in ("built", "draft"):
+    if key is None or _made_as(entry) is None:
         return False
-    pdf = out_dir / _cell_path(key, entry["status"] == "draft")
-    if not pdf.is_file() or pdf.is_symlink() or not inside(pdf.parent, out_dir):
+    pdf = out_dir / _cell_path(key, _made_as(entry) == "draft")
+    if not pdf.is_file() or pdf.is_symlink() or \
+            not in_place(out_dir, pdf.parent.relative_to(out_dir)):
         return False  # never read through a link or from a pipe put in its place
     try:
         return hashlib.sha256(pdf.read_bytes()).hexdigest() == entry.get("sha256")
@@ -451,27 +464,43 @@ class _Worker:
     ready: bool = False  # it loaded the project and asked for work
     task: int | None = None  # the index of the task it is rendering
     reported: int = 0  # cells of that task already reported
-    since: float = 0.0  # when its current cell started
+    since: float = 0.0  # when it started, then when its current cell started
 
 
 def _supervised(tasks: list[list], workers: int, settings: tuple, time_limit: float):
     """Cells rendered by worker processes, each watched: a worker that dies (killed, out of
-    memory) fails the cell it was rendering and is replaced; one that cannot start fails the
-    cells nobody else can take; one past the time limit is killed. The build always ends."""
+    memory) fails the cell it was rendering and is replaced; one that cannot start (or does
+    not start in time) is not replaced, and the cells no started worker is left to take fail
+    with the reason; one past the time limit is killed. The build always ends."""
     import multiprocessing
     from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("fork")
     queue = deque(range(len(tasks)))
     live: dict = {}
-    cannot_start = None
+    cannot_start: str | None = None
 
     def start() -> None:
-        ours, theirs = context.Pipe()
-        process = context.Process(target=_worker_main, args=(theirs, *settings), daemon=True)
-        process.start()
+        nonlocal cannot_start
+        if cannot_start is not None or not queue:
+            return  # a replacement would fail the same way, or there is nothing left to do
+        try:
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_worker_main, args=(theirs, *settings), daemon=True)
+            process.start()
+        except OSError as exc:  # out of processes, memory or file descriptors
+            cannot_start = f"no worker process could be started ({exc.strerror or exc})"
+            return
         theirs.close()  # so that the worker's death reads as end-of-file here
-        live[ours] = _Worker(process)
+        live[ours] = _Worker(process, since=time.monotonic())
+
+    def retire(connection, kill: bool) -> _Worker:
+        worker = live.pop(connection)
+        if kill:
+            worker.process.kill()
+        worker.process.join(5)
+        connection.close()
+        return worker
 
     def unfinished(worker: _Worker, reason: str):
         if worker.task is not None:
@@ -485,32 +514,31 @@ def _supervised(tasks: list[list], workers: int, settings: tuple, time_limit: fl
         while live:
             now = time.monotonic()
             for connection, worker in list(live.items()):
-                if worker.task is not None and now - worker.since > time_limit + KILL_GRACE_S:
-                    worker.process.kill()
-                    worker.process.join()
-                    connection.close()
-                    del live[connection]
+                if now - worker.since <= time_limit + KILL_GRACE_S:
+                    continue
+                if worker.task is not None:
+                    retire(connection, kill=True)
                     yield from unfinished(worker, f"still rendering after {time_limit:g} s, the "
                                           "time limit of one cell, so it was stopped; a logo or "
                                           "text that is very slow to lay out is the usual "
                                           "cause (raise the limit with --cell-time-limit)")
-                    if queue and cannot_start is None:
-                        start()
+                    start()
+                elif not worker.ready:
+                    retire(connection, kill=True)
+                    cannot_start = cannot_start or (
+                        f"a worker process did not start within {time_limit + KILL_GRACE_S:g} s")
             for connection in wait(list(live), timeout=1.0):
                 worker = live[connection]
                 try:
                     kind, payload = connection.recv()
                 except (EOFError, OSError):
-                    worker.process.join(5)
-                    connection.close()
-                    del live[connection]
+                    retire(connection, kill=False)
                     how = _exit_reason(worker.process.exitcode)
                     if not worker.ready:
                         cannot_start = cannot_start or f"a worker process {how} before it " \
                                                        "could start"
                     yield from unfinished(worker, f"the worker process rendering it {how}")
-                    if worker.ready and queue and cannot_start is None:
-                        start()
+                    start()
                     continue
                 if kind == "cannot-start":
                     cannot_start = cannot_start or payload
@@ -521,29 +549,37 @@ def _supervised(tasks: list[list], workers: int, settings: tuple, time_limit: fl
                     worker.since = time.monotonic()
                     yield (job, *payload)
                     continue
-                worker.ready, worker.task = True, None  # "ready" or "done": give it work
-                if queue:  # a worker that started serves the rest, whatever happened to others
-                    worker.task, worker.reported = queue.popleft(), 0
-                    worker.since = time.monotonic()
-                    connection.send([(job.clinic.slug, job.locale, job.brochure.id, job.profile,
-                                      inputs, date) for job, inputs, date in tasks[worker.task]])
-                else:
-                    connection.send(None)
-            # No replacement starts after a failed start (it would fail the same way); the
-            # cells fail only when no started worker is left to take them.
-            if cannot_start is not None and queue and not any(w.ready for w in live.values()):
-                yield from _failed((tasks[index] for index in queue), cannot_start)
-                queue.clear()
+                # "ready" or "done": a worker that started serves the rest, whatever happened
+                # to the others.
+                worker.ready, worker.task = True, None
+                task = queue.popleft() if queue else None
+                try:
+                    connection.send(None if task is None else [
+                        (job.clinic.slug, job.locale, job.brochure.id, job.profile, inputs, date)
+                        for job, inputs, date in tasks[task]])
+                except OSError:  # it died between two tasks: the task goes back to the queue
+                    if task is not None:
+                        queue.appendleft(task)
+                    retire(connection, kill=True)
+                    start()
+                    continue
+                if task is not None:
+                    worker.task, worker.reported, worker.since = task, 0, time.monotonic()
+        if queue:  # no worker is left to take them
+            yield from _failed((tasks[index] for index in queue),
+                               cannot_start or "no worker process was left to render it")
+            queue.clear()
     finally:
-        for connection, worker in live.items():  # interrupted: stop them now
-            worker.process.kill()
-            worker.process.join()
-            connection.close()
+        for connection in list(live):  # interrupted: stop them now
+            retire(connection, kill=True)
 
 
 def _exit_reason(code: int | None) -> str:
     if code is not None and code < 0:
-        name = signal.Signals(-code).name
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:  # a real-time signal has no name
+            name = f"signal {-code}"
         hint = "; the system may be out of memory" if name == "SIGKILL" else ""
         return f"was killed ({name}{hint})"
     return f"stopped unexpectedly (exit status {code})"
@@ -702,7 +738,7 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                 else f"runs {fit.overflow_mm:.1f} mm too long")
             for fit in spilled) + "; shorten the text of that panel")
     identifier = hashlib.sha256((rendered.html + theme_css).encode()).hexdigest()[:32].encode()
-    _refuse_links_out(out_dir, job)
+    _refuse_links_out(out_dir, job, keep_html is not None)
     if keep_html:  # for the benchmark: the same documents, for the `weasyprint` command
         stem = keep_html / output_path(job).with_suffix("")
         write_atomic(stem.with_suffix(".html"), rendered.html.encode())
@@ -720,14 +756,15 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                   temporary=temporary.relative_to(out_dir).as_posix())
 
 
-def _refuse_links_out(out_dir: Path, job: Job) -> None:
+def _refuse_links_out(out_dir: Path, job: Job, keep_html: bool) -> None:
     """Nothing is written through a link in the output folder that leads elsewhere (a clinic's
     folder linked to another disk, say): the cell fails before its first byte is written."""
-    folder = out_dir / job.clinic.slug
-    if not inside(folder, out_dir):
-        raise RenderError(f"{job.name}: {folder} is a link leading outside the output folder; "
-                          "remove it (the build makes its own folder), or build into another "
-                          "folder with --out")
+    folders = [Path(job.clinic.slug)] + ([Path("html") / job.clinic.slug] if keep_html else [])
+    for folder in folders:
+        if not in_place(out_dir, folder):
+            raise RenderError(f"{job.name}: {out_dir / folder} is a link to another folder; "
+                              "remove it (the build makes its own folder), or build into "
+                              "another folder with --out")
 
 
 def missing_texts(job: Job, missing: set) -> str:
@@ -827,8 +864,8 @@ def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, str, list
         elif status == "failed":
             results.append((entry, status, [Finding("build", "error", "the last build of this "
                                                     f"cell failed: {entry.get('reason')}")]))
-        elif not (pdf := out_dir / _cell_path(key, status == "draft")).is_file() \
-                or pdf.is_symlink() or not inside(pdf.parent, out_dir):
+        elif not (pdf := out_dir / _cell_path(key, _made_as(entry) == "draft")).is_file() \
+                or pdf.is_symlink() or not in_place(out_dir, pdf.parent.relative_to(out_dir)):
             results.append((entry, status, [Finding("structure", "error",
                                                     "the PDF is missing")]))
         else:
@@ -852,14 +889,25 @@ def _job(project: Project, key: tuple) -> Job | None:
     return Job(content, clinic, locale, profile)
 
 
-def _status(entry: dict, job: Job | None, hasher: InputsHasher) -> str:
+def _made_as(entry: dict) -> str | None:
+    """What the entry's PDF was made as, "built" or "draft" (whatever it is now: a stale draft
+    is still named as a draft), or None when it has no PDF."""
     status = entry.get("status", "built")  # manifests before statuses listed built PDFs only
-    if status not in STATUSES:
+    if status not in ("built", "draft", "stale"):
+        return None
+    untranslated = entry.get("untranslated")
+    return "draft" if isinstance(untranslated, int) and untranslated > 0 else "built"
+
+
+def _status(entry: dict, job: Job | None, hasher: InputsHasher) -> str:
+    """The cell's status now: its PDF's, or stale when its inputs changed since (and back to
+    built or draft when they are as they were)."""
+    made = _made_as(entry)
+    if made is None:
         return "failed"
-    if status in ("built", "draft") and job is not None \
-            and hasher.cell(job) != entry.get("inputs"):
+    if job is not None and hasher.cell(job) != entry.get("inputs"):
         return "stale"
-    return status
+    return made
 
 
 def _read_manifest(out_dir: Path) -> dict[tuple, dict]:

@@ -32,11 +32,17 @@ def text_problem(text: str) -> str | None:
             run += 1
             if run > MAX_COMBINING_RUN:
                 return (f"the text stacks more than {MAX_COMBINING_RUN} combining marks on one "
-                        f"letter at character {position - run + 1}, which prints as a smear "
-                        "across the page; keep the marks the word needs")
-        else:
+                        "letter, which prints as a smear across the page; keep the marks the "
+                        "word needs")
+        elif category != "Cf":  # joiners and other invisible format marks add to the stack
             run = 0
     return None
+
+
+def json_safe(text: str) -> str:
+    """JSON text with DEL and the C1 controls escaped too (json escapes only C0), so that the
+    machine-readable output cannot drive a terminal either."""
+    return "".join(f"\\u{ord(char):04x}" if 0x7f <= ord(char) <= 0x9f else char for char in text)
 
 
 def describe(char: str) -> str:

@@ -33,7 +33,7 @@ from .clinics import (
     load_clinic,
 )
 from .errors import InputError, Location, ProjectError, suggest
-from .files import unsafe_inputs, write_atomic
+from .files import in_place, unsafe_inputs, write_atomic
 from .pofile import read_po_file
 from .yamlfiles import read_yaml
 
@@ -89,6 +89,8 @@ def clinic_edit_lock(root: Path) -> Iterator[None]:
     """One clinic edit at a time in a project: each reads, changes and writes a whole file,
     so two at once would silently lose one. The lock is on the clinics folder itself (no
     lock file is left in the project); a second edit waits the moment the first takes."""
+    if (root / "brochures").is_dir() and not (root / CLINICS).exists():
+        (root / CLINICS).mkdir()  # the first clinic of a project
     try:
         folder = os.open(root / CLINICS, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
@@ -454,6 +456,11 @@ def preview(root: Path, slug: str, locales: tuple[str, ...], out_dir: Path
     from .project import load_project
 
     project = load_project(root)
+    named = Path(os.path.abspath(out_dir))
+    if named.is_relative_to(project.root) and not in_place(project.root,
+                                                          named.relative_to(project.root)):
+        raise InputError("the folder for the images is a link to another folder; name that "
+                         "folder with --out, or remove the link", Location(named))
     existing_clinic(root, slug)
     images: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="ims-preview-") as scratch:

@@ -66,6 +66,16 @@ def temporary_glob(target: Path) -> str:
     return f".{target.name}.*.part"
 
 
+def in_place(folder: Path, relative: Path) -> bool:
+    """Whether `folder/relative` is where its name says, with no link on the way (not even one
+    that stays within `folder`): a file the build writes, moves or deletes must be the one its
+    name means. A link loop counts as elsewhere."""
+    try:
+        return (folder / relative).resolve() == folder.resolve() / relative
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python 3.11)
+        return False
+
+
 def inside(path: Path, folder: Path) -> bool:
     """Whether `path`, with every symlink followed, is within `folder` (also resolved)."""
     return path.resolve().is_relative_to(folder.resolve())
@@ -112,7 +122,13 @@ def unsafe_inputs(root: Path) -> list[InputError]:
         elif not top.is_symlink() and _special(top):
             found.append(_special_error(top, root))
         for link in candidates:
-            target = link.resolve()
+            try:
+                target = link.resolve()
+            except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python 3.11)
+                found.append(InputError("this link cannot be followed (it leads in a loop); "
+                                        "replace it with the file itself",
+                                        Location(link.relative_to(root))))
+                continue
             if not target.is_relative_to(root):
                 found.append(InputError(
                     f"this is a link to {target}, outside the project; the project reads only "

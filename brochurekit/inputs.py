@@ -26,14 +26,15 @@ class InputsHasher:
 
     def __init__(self, root: Path):
         self.root = root
+        self.dates = ContentDates(root)
         self._files: dict[Path, bytes] = {}
 
     def cell(self, job: Job) -> str:
         # --allow-incomplete is not an input: it changes nothing in a complete cell, and
-        # whether a cell is a draft is in its manifest entry.
+        # whether a cell is a draft is in its manifest entry. The date the PDF carries is one:
+        # committing an edit changes it (from the file's time to the commit's).
         digest = hashlib.sha256()
-        for part in (self._shared(), job.profile, job.locale,
-                     os.environ.get("SOURCE_DATE_EPOCH", "")):
+        for part in (self._shared(), job.profile, job.locale, self.dates.cell(job)):
             digest.update(part.encode() + b"\0")
         paths = [self.root / job.brochure.path, self.root / job.clinic.path]
         assets = self.root / "brochures" / "clinics" / job.clinic.slug
@@ -133,25 +134,36 @@ DATED_FOLDERS = ("brochures", "locales")
 
 
 def _git_dates(root: Path) -> tuple[dict[str, int], set[str]]:
-    """(last commit time by file, files with uncommitted changes) from the project's own git
-    repository; empty when the project is not the top of one, or git is not there."""
-    if not (root / ".git").exists():
-        return {}, set()  # never a repository above the project: nothing outside it is read
+    """(last commit time by file, files whose content differs from the last commit) from the
+    project's own git repository; empty when the project is not the top of one, or git is not
+    there.
+
+    The repository's configuration is the project's, so it is not trusted: only commands that
+    run nothing from it are used (log without signatures, diffs or pagers; ls-tree), and
+    whether a file changed is judged by hashing it here, never by `git status` (which can run
+    an fsmonitor hook or clean filters named in that configuration).
+    """
+    dot_git = root / ".git"
+    if dot_git.is_symlink() or not dot_git.is_dir():
+        return {}, set()  # a .git file or link would lead to a repository elsewhere
     env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(root.parent), "GIT_OPTIONAL_LOCKS": "0",
-           "LC_ALL": "C"}
+           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_DIR": str(dot_git),
+           "GIT_WORK_TREE": str(root), "GIT_PAGER": "cat", "LC_ALL": "C"}
+    safe = ["-c", "core.quotePath=false", "-c", "log.showSignature=false", "-c",
+            "core.fsmonitor=false", "-c", "core.untrackedCache=false"]
 
     def git(*args: str) -> str | None:
         try:
-            result = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", *args,
-                                     "--", *DATED_FOLDERS], capture_output=True, text=True,
-                                    env=env, timeout=30)
+            result = subprocess.run(["git", *safe, *args], capture_output=True, text=True,
+                                    env=env, cwd=root, timeout=30, stdin=subprocess.DEVNULL)
         except (OSError, subprocess.SubprocessError):
             return None
         return result.stdout if result.returncode == 0 else None
 
-    log = git("log", "--format=%x00%ct", "--name-only")
-    status = git("status", "--porcelain=v1", "-z", "--untracked-files=all")
-    if log is None or status is None:
+    log = git("log", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--no-renames",
+              "--format=%x00%ct", "--name-only", "--", *DATED_FOLDERS)
+    tree = git("ls-tree", "-r", "-z", "HEAD", "--", *DATED_FOLDERS)
+    if log is None or tree is None:
         return {}, set()
     committed: dict[str, int] = {}
     when = 0
@@ -160,6 +172,21 @@ def _git_dates(root: Path) -> tuple[dict[str, int], set[str]]:
             when = int(line[1:] or 0)
         elif line:
             committed.setdefault(line, when)  # newest first: the first time seen is the last
-    # -z entries are "XY path"; a rename's original path follows as an entry of its own.
-    changed = {entry[3:] if entry[2:3] == " " else entry for entry in status.split("\0") if entry}
+    blobs = {}
+    for entry in tree.split("\0"):
+        meta, _, name = entry.partition("\t")
+        if name and meta.split(" ")[1:2] == ["blob"]:
+            blobs[name] = meta.split(" ")[2]
+    changed = {name for name in committed if blobs.get(name) != _blob_id(root / name)}
     return committed, changed
+
+
+def _blob_id(path: Path) -> str | None:
+    """The id git gives a file's content (SHA-1 of "blob <size>\\0" and the bytes)."""
+    try:
+        data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
+    except OSError:
+        return None
+    if data is None:
+        return None
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

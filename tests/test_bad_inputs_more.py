@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -361,8 +362,8 @@ def test_case_42_fonts_with_corrupt_glyph_data_are_refused(project, tmp_path, fi
 @pytest.mark.parametrize(("written", "says"), [
     ('"Thameside\\e[31m Physio"', "the control character U+001B ESCAPE at character 10"),
     ('"Thameside\\0 Physio"', "the control character U+0000 NULL at character 10"),
-    ("Thameside" + "\u0301" * 300, "stacks more than 8 combining marks on one letter at "
-                                   "character 10"),
+    ("Thameside" + "\u0301" * 300, "stacks more than 8 combining marks on one letter, "
+                                   "which prints as a smear"),
 ], ids=["ESC", "NUL", "combining marks"])
 def test_case_43_text_no_page_can_print_is_refused_with_its_key(project, written, says):
     """43. Text with control characters, NUL, or absurd stacks of combining marks: refused with
@@ -568,3 +569,142 @@ def test_missing_clinic_texts_are_blamed_on_the_clinic_file(project):
     assert "the clinic has no welcome.ar text (in brochures/clinics/thameside.yaml" in \
         failed.stderr and "locales/ar" not in failed.stderr, failed.stderr
     assert not pdfs(project / "out")
+
+
+# === found by review: more ways around the same rules ==========================================
+
+def test_the_projects_git_configuration_runs_nothing(project):
+    """45/41. PDF dates come from the project's git history, but its configuration is the
+    project's: an fsmonitor hook in it never runs, and a .git file pointing elsewhere is not
+    followed."""
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run([*git, *command], check=True)
+    marker = project.parent / "hook-ran"
+    subprocess.run([*git, "config", "core.fsmonitor", f"touch {marker}; false"], check=True)
+    built_cell(project)
+    assert not marker.exists()
+    committed = PdfReader(project / "out" / POSTER).metadata.creation_date
+    # An edit committed after a build changes the date: the cell is rebuilt, not skipped.
+    edit(project / THAMESIDE, "+44 20 7946 0555", "+44 20 7946 0557")
+    built_cell(project)
+    subprocess.run([*git, "commit", "-qam", "phone", "--date", "2031-01-01T00:00:00Z"],
+                   check=True, env={**os.environ, "GIT_COMMITTER_DATE": "2031-01-01T00:00:00Z"})
+    again = built_cell(project)
+    assert "1 built" in again.stdout
+    dated = PdfReader(project / "out" / POSTER).metadata.creation_date
+    assert dated == datetime(2031, 1, 1, tzinfo=UTC) and dated != committed
+
+
+def test_an_out_folder_that_is_a_link_elsewhere_is_refused(project, tmp_path):
+    """37/38. A project whose out/ is a link to another folder: the build refuses to write
+    there unless that folder is named with --out."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "manifest.json").write_text("the other folder's own file")
+    (project / "out").symlink_to(elsewhere, target_is_directory=True)
+    result = cli(project, "build", *CELL)
+    assert result.returncode == 2
+    assert f"the output folder is a link to {elsewhere}; to build there, name that folder " \
+           "with --out" in result.stderr
+    assert (elsewhere / "manifest.json").read_text() == "the other folder's own file"
+    preview = cli(project, "clinic", "preview", "thameside", "--locale", "en")
+    assert preview.returncode == 2 and "is a link to another folder" in preview.stderr
+
+
+def test_links_inside_the_output_folder_never_move_or_delete_a_current_pdf(project):
+    """37. A link within the output folder (outdated/<clinic> pointing back at <clinic>):
+    publishing does not delete the PDF it just wrote, and check finds it."""
+    built_cell(project)
+    (project / "out/outdated").mkdir()
+    (project / "out/outdated/thameside").symlink_to(project / "out/thameside",
+                                                    target_is_directory=True)
+    built_cell(project, "--force")
+    assert (project / "out" / POSTER).is_file()
+    assert cli(project, "check").returncode == 0
+
+
+def test_a_loop_of_links_among_the_inputs_is_an_error_not_a_crash(project):
+    """41. Links that lead in a loop: a message naming them, never a traceback."""
+    (project / "brochures/loop-a").symlink_to(project / "brochures/loop-b")
+    (project / "brochures/loop-b").symlink_to(project / "brochures/loop-a")
+    result = cli(project, "clinic", "list")
+    assert result.returncode == 2
+    no_traceback(result)
+    assert "brochures/loop-a: this link cannot be followed (it leads in a loop)" in result.stderr
+
+
+def test_stale_clears_when_the_inputs_are_back_and_a_stale_draft_stays_a_draft(project):
+    """44. Stale is worked out from the inputs each time: it clears when they are restored, and
+    a stale draft is still found under its draft name."""
+    set_translation(project, FR, "ims-poster/title", "")
+    cells = ("--clinic", "thameside", "--locale", "fr_CA", "--brochure", "ims-poster",
+             "--profile", "screen", "--allow-incomplete")
+    assert cli(project, "build", *cells).returncode == 0
+    original, times = (project / THAMESIDE).read_text(), (project / THAMESIDE).stat()
+    edit(project / THAMESIDE, "+44 20 7946 0555", "+44 20 7946 0558")
+    assert cli(project, "build", *CELL).returncode == 0  # another cell, written to the manifest
+    stale = json.loads(cli(project, "check", "--json").stdout)
+    assert {e["locale"]: e["status"] for e in stale} == {"en": "built", "fr_CA": "stale"}
+    assert not any("missing" in f["message"] for e in stale for f in e["findings"])
+    (project / THAMESIDE).write_text(original)
+    # Outside git the file's time dates the PDF, so it is part of "as it was".
+    os.utime(project / THAMESIDE, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert cli(project, "build", "--clinic", "mont-royal", "--locale", "en", "--brochure",
+               "ims-poster", "--profile", "screen").returncode == 0
+    back = json.loads(cli(project, "check", "--json").stdout)
+    assert {(e["clinic"], e["locale"]): e["status"] for e in back}[("thameside", "fr_CA")] == \
+        "draft"
+
+
+def test_check_never_prints_a_manifest_reason_raw(project):
+    """43/44. A reason in the manifest is data: check escapes controls in it."""
+    result = cli(project, "build", *CELL, "--cell-time-limit", "0.1")
+    assert result.returncode == 1
+    entries = manifest(project)
+    entries[0]["reason"] = "\x1b]0;owned\x07 \x9b31m"
+    (project / "out/manifest.json").write_text(json.dumps(entries))
+    for args in (("check",), ("check", "--json")):
+        checked = cli(project, *args)
+        assert checked.returncode == 1
+        assert not any(char in checked.stdout + checked.stderr for char in "\x1b\x07\x9b")
+    json.loads(cli(project, "check", "--json").stdout)  # still valid JSON
+
+
+def test_combining_marks_cannot_hide_behind_joiners(project):
+    """43. Invisible joiners between marks do not reset the count of a stack."""
+    edit(project / THAMESIDE, "name: Thameside Physiotherapy",
+         'name: "a' + ("\u0301" * 8 + "\u200d") * 20 + '"')
+    result = cli(project, "clinic", "list")
+    assert result.returncode == 2 and "stacks more than 8 combining marks" in result.stderr
+
+
+def test_the_first_clinic_of_a_project_can_be_made(project):
+    """40. The lock for clinic edits does not stop the first one, before brochures/clinics/
+    exists."""
+    shutil.rmtree(project / "brochures/clinics")
+    result = cli(project, "clinic", "new", "first", "--name", "First Clinic")
+    assert result.returncode == 0, result.stderr
+    assert (project / "brochures/clinics/first.yaml").is_file()
+
+
+def test_workers_that_die_between_tasks_end_the_build_with_reasons(project, tmp_path,
+                                                                   monkeypatch):
+    """39. Workers that say they are ready and then die: every cell fails with a reason, the
+    build ends (no broken pipe, no traceback, no endless respawning)."""
+    from brochurekit import build as build_module
+    from brochurekit.project import load_project
+
+    def ready_then_gone(connection, *settings):
+        connection.send(("ready", None))
+        os._exit(0)
+
+    monkeypatch.setattr(build_module, "_worker_main", ready_then_gone)
+    selection = build_module.Selection(("thameside",), ("en", "fr_CA", "ar"), ("ims-poster",),
+                                       ("screen",))
+    started = time.monotonic()
+    result = build_module.build(load_project(project), tmp_path / "out", selection, workers=2)
+    assert time.monotonic() - started < 60
+    assert not result.outputs and len(result.failures) == 3
+    assert all("stopped unexpectedly (exit status 0)" in f.message
+               or "no worker process" in f.message for f in result.failures), result.failures
