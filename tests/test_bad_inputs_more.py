@@ -128,7 +128,6 @@ def test_case_38_a_build_touches_only_its_own_files(project):
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
     built_cell(project)
-    built_cell(project, "--force")
     for name, data in theirs.items():
         assert (out / name).read_bytes() == data, name
 
@@ -266,7 +265,10 @@ def test_case_41_project_files_linked_outside_are_refused_unread(project, tmp_pa
     assert target.exists() or kind == "compiled catalog", link
     target.unlink(missing_ok=True)
     target.symlink_to(secret)
-    for command in (("build", *CELL), ("i18n", "check"), ("clinic", "show", "thameside")):
+    # Every command starts with this check; three kinds of command for one kind of file.
+    commands = [("build", *CELL)] + ([("i18n", "check"), ("clinic", "show", "thameside")]
+                                     if kind == "catalog" else [])
+    for command in commands:
         result = cli(project, *command)
         assert result.returncode == 2, (command, result.stdout, result.stderr)
         no_traceback(result)
@@ -615,11 +617,11 @@ def test_an_out_folder_that_is_a_link_elsewhere_is_refused(project, tmp_path):
 def test_links_inside_the_output_folder_never_move_or_delete_a_current_pdf(project):
     """37. A link within the output folder (outdated/<clinic> pointing back at <clinic>):
     publishing does not delete the PDF it just wrote, and check finds it."""
-    built_cell(project)
+    (project / "out/thameside").mkdir(parents=True)
     (project / "out/outdated").mkdir()
     (project / "out/outdated/thameside").symlink_to(project / "out/thameside",
                                                     target_is_directory=True)
-    built_cell(project, "--force")
+    built_cell(project)
     assert (project / "out" / POSTER).is_file()
     assert cli(project, "check").returncode == 0
 
@@ -643,18 +645,19 @@ def test_stale_clears_when_the_inputs_are_back_and_a_stale_draft_stays_a_draft(p
     assert cli(project, "build", *cells).returncode == 0
     original, times = (project / THAMESIDE).read_text(), (project / THAMESIDE).stat()
     edit(project / THAMESIDE, "+44 20 7946 0555", "+44 20 7946 0558")
-    assert cli(project, "build", *CELL).returncode == 0  # another cell, written to the manifest
-    stale = json.loads(cli(project, "check", "--json").stdout)
-    assert {e["locale"]: e["status"] for e in stale} == {"en": "built", "fr_CA": "stale"}
-    assert not any("missing" in f["message"] for e in stale for f in e["findings"])
+    [stale] = json.loads(cli(project, "check", "--json").stdout)
+    assert stale["status"] == "stale"
+    assert not any("missing" in finding["message"] for finding in stale["findings"])
     (project / THAMESIDE).write_text(original)
     # Outside git the file's time dates the PDF, so it is part of "as it was".
     os.utime(project / THAMESIDE, ns=(times.st_atime_ns, times.st_mtime_ns))
-    assert cli(project, "build", "--clinic", "mont-royal", "--locale", "en", "--brochure",
-               "ims-poster", "--profile", "screen").returncode == 0
-    back = json.loads(cli(project, "check", "--json").stdout)
-    assert {(e["clinic"], e["locale"]): e["status"] for e in back}[("thameside", "fr_CA")] == \
-        "draft"
+    [back] = json.loads(cli(project, "check", "--json").stdout)
+    assert back["status"] == "draft"
+    # A build of another cell rewrites the manifest with the status of this one as it is now.
+    edit(project / THAMESIDE, "+44 20 7946 0555", "+44 20 7946 0558")
+    assert cli(project, "build", *CELL).returncode == 0
+    assert {e["locale"]: e["status"] for e in manifest(project)} == {"en": "built",
+                                                                     "fr_CA": "stale"}
 
 
 def test_check_never_prints_a_manifest_reason_raw(project):
