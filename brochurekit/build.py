@@ -847,7 +847,7 @@ def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, str, list
         if path.is_symlink() or not path.is_file():
             raise OSError("it is missing, or not a regular file")
         entries = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested absurdly
         raise InputError(f"no readable manifest ({exc}); build first", Location(path)) from None
     hasher = InputsHasher(project.root)
     results = []
@@ -918,7 +918,7 @@ def _read_manifest(out_dir: Path) -> dict[tuple, dict]:
     if path.is_file() and not path.is_symlink():
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             old = []
         for entry in old if isinstance(old, list) else []:
             if isinstance(entry, dict) and (key := _well_formed_key(entry)) is not None:

@@ -711,3 +711,15 @@ def test_workers_that_die_between_tasks_end_the_build_with_reasons(project, tmp_
     assert not result.outputs and len(result.failures) == 3
     assert all("stopped unexpectedly (exit status 0)" in f.message
                or "no worker process" in f.message for f in result.failures), result.failures
+
+
+def test_a_manifest_nested_absurdly_deep_is_a_message(project):
+    """46. A manifest.json nested far too deep (data from disk): check says it cannot read it,
+    and a build writes a fresh one."""
+    (project / "out").mkdir()
+    (project / "out/manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    checked = cli(project, "check")
+    assert checked.returncode == 2 and "no readable manifest" in checked.stderr
+    no_traceback(checked)
+    built_cell(project)
+    assert [entry["status"] for entry in manifest(project)] == ["built"]
