@@ -15,6 +15,9 @@ import unicodedata
 # for all of them and is far below the hundreds of a "zalgo" smear.
 MAX_COMBINING_RUN = 8
 _ALLOWED_CONTROLS = {"\n", "\t"}
+# Bidirectional overrides reverse the letters that follow (a "Trojan Source" trick); the
+# marks and isolates that right-to-left text legitimately uses are not among them.
+_OVERRIDES = {"\u202d", "\u202e"}
 
 
 def text_problem(text: str) -> str | None:
@@ -25,6 +28,10 @@ def text_problem(text: str) -> str | None:
         if category == "Cc" and char not in _ALLOWED_CONTROLS:
             return (f"the text holds the control character {describe(char)} at character "
                     f"{position}, which cannot be printed; remove it")
+        if char in _OVERRIDES:
+            return (f"the text holds {describe(char)} at character {position}, which forces "
+                    "the letters after it into the opposite order, so they print reversed; "
+                    "remove it (marks such as U+200F RIGHT-TO-LEFT MARK are fine)")
         if category == "Cs":
             return (f"the text holds a lone surrogate ({describe(char)}) at character "
                     f"{position}, which is not a character; write the character itself")

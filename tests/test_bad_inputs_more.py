@@ -366,7 +366,9 @@ def test_case_42_fonts_with_corrupt_glyph_data_are_refused(project, tmp_path, fi
     ('"Thameside\\0 Physio"', "the control character U+0000 NULL at character 10"),
     ("Thameside" + "\u0301" * 300, "stacks more than 8 combining marks on one letter, "
                                    "which prints as a smear"),
-], ids=["ESC", "NUL", "combining marks"])
+    ('"Thameside \u202eoisyhP"', "U+202E RIGHT-TO-LEFT OVERRIDE at character 11, which forces "
+                                   "the letters after it into the opposite order"),
+], ids=["ESC", "NUL", "combining marks", "override"])
 def test_case_43_text_no_page_can_print_is_refused_with_its_key(project, written, says):
     """43. Text with control characters, NUL, or absurd stacks of combining marks: refused with
     the key, by the build and by `clinic list`, and never written raw to the terminal."""
