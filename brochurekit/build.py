@@ -211,7 +211,7 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
         inputs_of = {_key(job): inputs for job, inputs, _ in todo}
         untranslated: dict[str, set] = {}
         finished: dict[tuple, dict] = {}
-        cells = _run(project.root, out_dir, todo, allow_incomplete, workers, keep_html,
+        cells = _run(project, out_dir, todo, allow_incomplete, workers, keep_html,
                      cell_time_limit)
         try:
             for done, (job, outcome, missing) in enumerate(cells, start=1):
@@ -413,7 +413,7 @@ def _intact(out_dir: Path, entry: dict) -> bool:
         return False
 
 
-def _run(root: Path, out_dir: Path, todo: list, allow_incomplete: bool, workers: int,
+def _run(project: Project, out_dir: Path, todo: list, allow_incomplete: bool, workers: int,
          keep_html: bool = False, time_limit: float = CELL_TIME_LIMIT_S):
     """(job, outcome, missing messages) for every cell, in one process or several.
 
@@ -431,17 +431,19 @@ def _run(root: Path, out_dir: Path, todo: list, allow_incomplete: bool, workers:
         LAYOUTS[task[0][0].brochure.layout].content_panels))
     if not tasks:
         return  # nothing changed: WeasyPrint is not even imported
-    settings = (root, out_dir, allow_incomplete, keep_html, time_limit)
+    settings = (project, out_dir, allow_incomplete, keep_html, time_limit)
     if workers <= 1 or len(tasks) <= 1:
         try:
             state = _WorkerState(*settings)
         except Exception as exc:  # every cell fails with the reason, no traceback
-            yield from _failed(tasks, f"the project could not be loaded to render: "
+            yield from _failed(tasks, f"the renderer could not be started: "
                                       f"{_describe(exc)}")
             return
         for task in tasks:
             yield from state.cells(task)
         return
+    # Import WeasyPrint once here rather than in every worker: forked workers share it.
+    from . import pdf  # noqa: F401
     yield from _supervised(tasks, workers, settings, time_limit)
 
 
@@ -593,7 +595,7 @@ def _worker_main(connection, *settings) -> None:
         try:
             state = _WorkerState(*settings)
         except Exception as exc:  # reported by the parent, not shown as a traceback
-            connection.send(("cannot-start", "the project could not be loaded to render: "
+            connection.send(("cannot-start", "the renderer could not be started: "
                                              + _describe(exc)))
             return
         connection.send(("ready", None))
@@ -645,12 +647,13 @@ def _time_limit(seconds: float) -> Iterator[None]:
 class _WorkerState:
     """What one process keeps warm across cells: fonts, parsed CSS, templates, catalogs."""
 
-    def __init__(self, root: Path, out_dir: Path, allow_incomplete: bool, keep_html: bool,
+    def __init__(self, project: Project, out_dir: Path, allow_incomplete: bool, keep_html: bool,
                  time_limit: float = CELL_TIME_LIMIT_S):
         from .pdf import Renderer  # WeasyPrint loads slowly; only rendering needs it
-        from .project import load_project
 
-        self.project = load_project(root)
+        # The build's own loaded project: a forked worker shares it instead of reading the
+        # files again.
+        self.project = project
         self.out_dir = out_dir
         self.allow_incomplete = allow_incomplete
         self.keep_html = out_dir / "html" if keep_html else None

@@ -180,7 +180,7 @@ def test_case_39_workers_that_cannot_start_fail_the_cells_once(project, tmp_path
     result = _build_in_process(project, tmp_path, monkeypatch, ("__init__", cannot_start))
     assert not result.outputs
     assert sorted(f.message for f in result.failures) == [
-        f"thameside/{locale}/ims-poster: the project could not be loaded to render: unexpected "
+        f"thameside/{locale}/ims-poster: the renderer could not be started: unexpected "
         "MemoryError: no memory for a new worker (this is a bug in the brochure tool; please "
         "report it)" for locale in ("en", "fr_CA")]
 
