@@ -227,7 +227,7 @@ def build(project: Project, out_dir: Path, selection: Selection = Selection(), *
                             and _intact(out_dir, earlier):
                         # Made from these same inputs (a forced rebuild that met a full disk,
                         # say): the earlier PDF is still the cell's current result.
-                        finished[_key(job)] = earlier
+                        finished[_key(job)] = {**earlier, "status": _made_as(earlier)}
                     else:
                         finished[_key(job)] = _failed_entry(job, outcome, inputs_of[_key(job)])
                         result.withdrawn += _set_aside(out_dir, _key(job))
@@ -488,7 +488,8 @@ def _supervised(tasks: list[list], workers: int, settings: tuple, time_limit: fl
             return  # a replacement would fail the same way, or there is nothing left to do
         try:
             ours, theirs = context.Pipe()
-            process = context.Process(target=_worker_main, args=(theirs, *settings), daemon=True)
+            process = context.Process(target=_worker_main, args=(theirs, os.getpid(), *settings),
+                                      daemon=True)
             process.start()
         except OSError as exc:  # out of processes, memory or file descriptors
             cannot_start = f"no worker process could be started ({exc.strerror or exc})"
@@ -587,8 +588,23 @@ def _exit_reason(code: int | None) -> str:
     return f"stopped unexpectedly (exit status {code})"
 
 
-def _worker_main(connection, *settings) -> None:
-    """A worker process: load the project once, then render the tasks it is sent."""
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive its build: killed with it (SIGKILL, out of memory), it would
+    otherwise go on holding the output folder's lock. Linux tells a child when its parent dies;
+    elsewhere the supervisor's end-of-file is the only sign."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _worker_main(connection, parent: int, *settings) -> None:
+    """A worker process: render the tasks it is sent with warm state."""
+    _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:

@@ -163,8 +163,16 @@ def _git_dates(root: Path) -> tuple[dict[str, int], set[str]]:
     log = git("log", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--no-renames",
               "--format=%x00%ct", "--name-only", "--", *DATED_FOLDERS)
     tree = git("ls-tree", "-r", "-z", "HEAD", "--", *DATED_FOLDERS)
-    if log is None or tree is None:
+    shallow = git("rev-parse", "--is-shallow-repository")
+    if log is None or tree is None or shallow is None:
         return {}, set()
+    if shallow.strip() == "true":
+        # A shallow clone lacks the older history, so the last change of a file may be older
+        # than its oldest commit here: every file takes the date of the commit checked out,
+        # the same in every shallow clone of it (a full clone gives each file its own date).
+        head = git("log", "-1", "--no-show-signature", "--format=%ct", "HEAD")
+        log = "".join(f"\0{(head or '0').strip()}\n{line}\n" for line in
+                      (entry.partition("\t")[2] for entry in tree.split("\0")) if line)
     committed: dict[str, int] = {}
     when = 0
     for line in log.splitlines():
@@ -177,16 +185,20 @@ def _git_dates(root: Path) -> tuple[dict[str, int], set[str]]:
         meta, _, name = entry.partition("\t")
         if name and meta.split(" ")[1:2] == ["blob"]:
             blobs[name] = meta.split(" ")[2]
-    changed = {name for name in committed if blobs.get(name) != _blob_id(root / name)}
+    changed = {name for name in committed if blobs.get(name) not in _blob_ids(root / name)}
     return committed, changed
 
 
-def _blob_id(path: Path) -> str | None:
-    """The id git gives a file's content (SHA-1 of "blob <size>\\0" and the bytes)."""
+def _blob_ids(path: Path) -> tuple[str, ...]:
+    """The ids git could have given a file's content (SHA-1 of "blob <size>\\0" and the
+    bytes): as it is, and with CRLF line ends turned to LF, since a checkout may convert them
+    (core.autocrlf, eol=crlf) while the repository keeps LF."""
     try:
         data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
     except OSError:
-        return None
+        return ()
     if data is None:
-        return None
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+        return ()
+    forms = {data, data.replace(b"\r\n", b"\n")}
+    return tuple(hashlib.sha1(b"blob %d\0" % len(form) + form, usedforsecurity=False).hexdigest()
+                 for form in forms)

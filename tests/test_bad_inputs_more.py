@@ -725,3 +725,20 @@ def test_a_manifest_nested_absurdly_deep_is_a_message(project):
     no_traceback(checked)
     built_cell(project)
     assert [entry["status"] for entry in manifest(project)] == ["built"]
+
+
+def test_case_39_workers_die_with_a_killed_build_and_free_its_lock(project):
+    """39. The build process alone killed (SIGKILL, out of memory), not its workers: they end
+    with it, so the next build is not told that another build is writing the folder."""
+    process = subprocess.Popen([sys.executable, str(REPO / "cli.py"), "--project", str(project),
+                                "build", "--clinic", "cedar-grove", "--jobs", "2"], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list((project / "out").rglob("*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.kill()
+    process.wait()
+    time.sleep(1)
+    again = cli(project, "build", *CELL)
+    assert again.returncode == 0, again.stderr
+    assert "another build" not in again.stderr
