@@ -30,7 +30,15 @@ from .catalogs import (
 )
 from .clinics import CREDENTIAL_CONTEXT
 from .errors import BrochureError, InputError, Location, RenderError, suggest
-from .files import in_place, publish, temporary_glob, write_atomic, write_error, write_temporary
+from .files import (
+    in_place,
+    linked_within,
+    publish,
+    temporary_glob,
+    write_atomic,
+    write_error,
+    write_temporary,
+)
 from .inputs import InputsHasher
 from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
@@ -49,10 +57,6 @@ FIT_STEPS = (1.0, 0.97, 0.94, 0.91, 0.88, 0.85)
 CELL_TIME_LIMIT_S = 120.0
 # How long a worker past the limit gets to stop by itself before it is killed.
 KILL_GRACE_S = 10.0
-# What the manifest says of a cell: a current final PDF, a current draft (English fills
-# untranslated messages; every page marked), a cell whose last build failed (no PDF), or a PDF
-# whose inputs changed since it was made.
-STATUSES = ("built", "draft", "failed", "stale")
 DRAFT_MARK = "-DRAFT"
 # Where the earlier PDF of a cell that failed is set aside: kept, but never under a name that
 # passes for current.
@@ -261,9 +265,8 @@ def _output_folder(project: Project, out_dir: Path) -> Path:
     writing there would change its own inputs and rebuild everything every time. A folder named
     within the project must be there, not a link to elsewhere: a project could otherwise point
     its out/ at any folder of the machine and have the build write and delete there."""
-    named = Path(os.path.abspath(out_dir))
-    if named.is_relative_to(project.root) and not in_place(project.root,
-                                                          named.relative_to(project.root)):
+    if linked_within(project.root, out_dir):
+        named = Path(os.path.abspath(out_dir))
         try:
             target = named.resolve()
         except (OSError, RuntimeError):
@@ -616,19 +619,9 @@ def _worker_main(connection, parent: int, *settings) -> None:
             return
         connection.send(("ready", None))
         while (cells := connection.recv()) is not None:
-            project = state.project
-            try:
-                task = [(Job(project.brochures[brochure], project.clinics[slug], locale,
-                             profile), inputs, date)
-                        for slug, locale, brochure, profile, inputs, date in cells]
-            except KeyError as exc:  # the project changed on disk since the build planned
-                for slug, locale, brochure, profile, _, _ in cells:
-                    name = f"{slug}/{locale}/{brochure}"
-                    connection.send(("cell", (Failure(
-                        name, f"{name}: {exc.args[0]!r} disappeared from the project during "
-                              "the build; build again", profile), set())))
-                connection.send(("done", None))
-                continue
+            project = state.project  # the very project the build planned from (forked)
+            task = [(Job(project.brochures[brochure], project.clinics[slug], locale, profile),
+                     inputs, date) for slug, locale, brochure, profile, inputs, date in cells]
             for _, outcome, missing in state.cells(task):
                 connection.send(("cell", (outcome, missing)))
             connection.send(("done", None))
@@ -919,8 +912,10 @@ def _made_as(entry: dict) -> str | None:
 
 
 def _status(entry: dict, job: Job | None, hasher: InputsHasher) -> str:
-    """The cell's status now: its PDF's, or stale when its inputs changed since (and back to
-    built or draft when they are as they were)."""
+    """The cell's status now, as the manifest says it: built (a current final PDF), draft (a
+    current draft: English fills untranslated messages, every page marked), failed (the last
+    build failed; no PDF), or stale (its inputs changed since its PDF was made; back to built
+    or draft when they are as they were)."""
     made = _made_as(entry)
     if made is None:
         return "failed"

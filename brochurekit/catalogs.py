@@ -96,9 +96,8 @@ def locale_info(identifier: str) -> LocaleInfo:
 
 
 def project_locales(root: Path, errors: list[InputError]) -> tuple[str, ...]:
-    """English plus every locale that has a catalog in locales/, each checked with Babel.
-    Links leading out of the project are errors too: every command starts here."""
-    errors += unsafe_inputs(root)
+    """English plus every locale that has a catalog in locales/, each checked with Babel
+    (callers check the project's inputs for links out and pipes first)."""
     found = [SOURCE_LOCALE]
     folder = root / "locales"
     for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
@@ -380,6 +379,8 @@ def template_keys(template: Catalog) -> set[tuple[str | None, str]]:
 
 def catalog_locales(root: Path) -> tuple[str, ...]:
     """Locales that have a catalog (every project locale except the English source)."""
+    if unsafe := unsafe_inputs(root):
+        raise ProjectError(unsafe)
     errors: list[InputError] = []
     locales = tuple(locale for locale in project_locales(root, errors) if locale != SOURCE_LOCALE)
     if errors:

@@ -33,7 +33,7 @@ from .clinics import (
     load_clinic,
 )
 from .errors import InputError, Location, ProjectError, suggest
-from .files import in_place, unsafe_inputs, write_atomic
+from .files import linked_within, unsafe_inputs, write_atomic
 from .pofile import read_po_file
 from .yamlfiles import read_yaml
 
@@ -88,7 +88,10 @@ def existing_clinic(root: Path, slug: str) -> Path:
 def clinic_edit_lock(root: Path) -> Iterator[None]:
     """One clinic edit at a time in a project: each reads, changes and writes a whole file,
     so two at once would silently lose one. The lock is on the clinics folder itself (no
-    lock file is left in the project); a second edit waits the moment the first takes."""
+    lock file is left in the project); a second edit waits the moment the first takes. The
+    project's inputs are checked first, so that no edit reads or writes through a link out."""
+    if unsafe := unsafe_inputs(root):
+        raise ProjectError(unsafe)
     if (root / "brochures").is_dir() and not (root / CLINICS).exists():
         (root / CLINICS).mkdir()  # the first clinic of a project
     try:
@@ -456,11 +459,9 @@ def preview(root: Path, slug: str, locales: tuple[str, ...], out_dir: Path
     from .project import load_project
 
     project = load_project(root)
-    named = Path(os.path.abspath(out_dir))
-    if named.is_relative_to(project.root) and not in_place(project.root,
-                                                          named.relative_to(project.root)):
+    if linked_within(project.root, out_dir):
         raise InputError("the folder for the images is a link to another folder; name that "
-                         "folder with --out, or remove the link", Location(named))
+                         "folder with --out, or remove the link", Location(out_dir))
     existing_clinic(root, slug)
     images: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="ims-preview-") as scratch:

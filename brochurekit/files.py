@@ -76,9 +76,12 @@ def in_place(folder: Path, relative: Path) -> bool:
         return False
 
 
-def inside(path: Path, folder: Path) -> bool:
-    """Whether `path`, with every symlink followed, is within `folder` (also resolved)."""
-    return path.resolve().is_relative_to(folder.resolve())
+def linked_within(root: Path, path: Path) -> bool:
+    """Whether `path`, named as a place inside `root`, passes through a link to get there (a
+    project's out/ pointing at another folder of the machine, say). Paths named outside `root`
+    are the user's own choice and never count."""
+    named = Path(os.path.abspath(path))
+    return named.is_relative_to(root) and not in_place(root, named.relative_to(root))
 
 
 def write_error(exc: OSError, path: Path) -> InputError:

@@ -742,3 +742,15 @@ def test_case_39_workers_die_with_a_killed_build_and_free_its_lock(project):
     again = cli(project, "build", *CELL)
     assert again.returncode == 0, again.stderr
     assert "another build" not in again.stderr
+
+
+def test_case_41_a_new_clinic_is_never_written_through_a_link_out(project, tmp_path):
+    """41. `clinic new` checks the project's inputs like every edit: with brochures/clinics a
+    link to elsewhere, nothing is written there."""
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(project / "brochures/clinics", elsewhere)
+    (project / "brochures/clinics").symlink_to(elsewhere, target_is_directory=True)
+    result = cli(project, "clinic", "new", "fresh", "--name", "Fresh Clinic")
+    assert result.returncode == 2
+    assert "brochures/clinics: this is a link to" in result.stderr, result.stderr
+    assert not (elsewhere / "fresh.yaml").exists()
