@@ -14,12 +14,13 @@ from .files import PROJECT_INPUTS, unsafe_inputs
 
 
 def copy_project_inputs(root: Path, target: Path) -> Path:
-    """The project's inputs copied to `target`, without build products (compiled .mo)."""
+    """The project's inputs copied to `target`, without build products (compiled .mo, and the
+    temporary files a build running in `root` at the same time may be writing)."""
     target.mkdir(parents=True, exist_ok=True)
     for part in PROJECT_INPUTS:
         source = root / part
         if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("*.mo"),
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("*.mo", ".*.part"),
                             symlinks=True)
         else:
             shutil.copy2(source, target / part)
