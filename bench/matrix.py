@@ -58,7 +58,7 @@ def _render_once(page: Path) -> int:
     """Lay out and write one kept document with the warm renderer; the PDF is discarded."""
     profile = "print" if page.stem.endswith("-print") else "screen"
     html = page.read_text(encoding="utf-8")
-    document = _renderer.layout(page.stem, html, ["base.css", stylesheet_for(html)],
+    document = _renderer.layout(page.stem, html, ["tokens.css", "base.css", stylesheet_for(html)],
                                 page.with_suffix(".css").read_text(encoding="utf-8"), profile)
     bleed = 3.0 if profile == "print" else 0.0  # sets page boxes only; costs the same
     return len(_renderer.write(page.stem, document, bleed, b"0" * 32, profile))
@@ -90,6 +90,7 @@ def main() -> None:
             variant = ["--pdf-variant", "pdf/x-4"] if page.stem.endswith("-print") else \
                 ["--pdf-variant", "pdf/ua-1"]
             subprocess.run([str(VENV_BIN / "weasyprint"), "--quiet", "-u", f"{project}/",
+                            "-s", str(project / "styles" / "tokens.css"),
                             "-s", str(project / "styles" / "base.css"),
                             "-s", str(project / "styles" / stylesheet),
                             "-s", str(page.with_suffix(".css")), *variant,

@@ -13,8 +13,9 @@ from functools import cache
 
 from fontTools.ttLib import TTFont
 
+from .design import Design
 from .errors import InputError
-from .layouts import BROCHURE_PAPERS, FLAP_INSET_MM, PANEL_PADDING_MM, PAPERS
+from .layouts import BROCHURE_PAPERS, FLAP_INSET_MM, PAPERS
 
 MM_PER_PT = 25.4 / 72
 SAMPLE = "the quick brown fox jumps over the lazy dog while five boxing wizards jump quickly"
@@ -30,34 +31,36 @@ class TextBox:
     letter_spacing_em: float = 0.0
 
 
-def _narrowest_panel_mm() -> float:
+def _narrowest_panel_mm(margin_mm: float) -> float:
     """Inner width of the narrowest panel (the flap) on any paper."""
     widths = []
     for paper in (PAPERS[name] for name in BROCHURE_PAPERS):
-        widths.append(paper.height_mm / 3 - FLAP_INSET_MM - 2 * PANEL_PADDING_MM)
+        widths.append(paper.height_mm / 3 - FLAP_INSET_MM - 2 * margin_mm)
     return min(widths)
 
 
-def _cover_mm() -> float:
+def _cover_mm(margin_mm: float) -> float:
     """Inner width of the front cover (a wide panel) on the narrowest paper."""
     widths = []
     for paper in (PAPERS[name] for name in BROCHURE_PAPERS):
         flap = paper.height_mm / 3 - FLAP_INSET_MM
-        widths.append((paper.height_mm - flap) / 2 - 2 * PANEL_PADDING_MM)
+        widths.append((paper.height_mm - flap) / 2 - 2 * margin_mm)
     return min(widths)
 
 
-# Keep in step with styles/tri-fold.css (sizes at the design size, before any fitting;
-# 1rem = 10 pt).
-def tri_fold_boxes() -> dict[str, TextBox]:
-    panel, cover = _narrowest_panel_mm(), _cover_mm()
+def tri_fold_boxes(design: Design) -> dict[str, TextBox]:
+    """The tri-fold's fixed boxes at the design size, before any fitting: the body and heading
+    sizes and the margins from styles/tokens.css, the cover's sizes from styles/tri-fold.css."""
+    panel, cover = _narrowest_panel_mm(design.panel_side_mm), _cover_mm(design.panel_side_mm)
+    body = design.body_pt["tri-fold"]
     return {
         "title": TextBox("front-cover title", 54, True, cover, 1, 0.04),
         "subtitle": TextBox("front-cover subtitle", 16, False, cover, 2),
         "tagline": TextBox("front-cover line about the treatment", 13, False, cover, 3),
         "promise": TextBox("front-cover label in a rounded box", 11, True, cover - 11, 1),
-        "heading": TextBox("section heading", 14, True, panel, 2),
-        "items": TextBox("item of a two-column list", 9.8, False, (panel - 4) / 2 - 3, 2),
+        "heading": TextBox("section heading", round(body * design.heading_rem, 1), True,
+                           panel, 2),
+        "items": TextBox("item of a two-column list", body, False, (panel - 4) / 2 - 3, 2),
     }
 
 

@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +29,7 @@ from .catalogs import (
     translate,
 )
 from .clinics import CREDENTIAL_CONTEXT
+from .design import load_design
 from .errors import BrochureError, InputError, Location, RenderError, suggest
 from .files import (
     in_place,
@@ -39,25 +40,24 @@ from .files import (
     write_error,
     write_temporary,
 )
+from .fitting import fit_steps, fit_to_panels
 from .inputs import InputsHasher
 from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
 from .project import PROJECT_INPUTS, Project
 from .pseudo import PSEUDO_LOCALES
-from .render import Job, jinja_environment, render_html
+from .render import Job, jinja_environment, poster_scale, render_html
 
 PROFILES = ("print", "screen")
 MANIFEST = "manifest.json"
-# A panel may end this close below its floor before it counts as spilled (rounding of layout).
-OVERFLOW_TOLERANCE_MM = 0.3
-# Body type sizes tried, as a fraction of the design size, before a cell fails for overflow.
-FIT_STEPS = (1.0, 0.97, 0.94, 0.91, 0.88, 0.85)
 # A cell lays out in about a second; one still rendering after this long has met a logo or a
 # text that is pathologically slow to lay out, and would stall the whole build.
 CELL_TIME_LIMIT_S = 120.0
 # How long a worker past the limit gets to stop by itself before it is killed.
 KILL_GRACE_S = 10.0
 DRAFT_MARK = "-DRAFT"
+# How far a pseudo-locale's body type may be scaled down (real locales stop at the floor).
+PSEUDO_SMALLEST_FIT = 0.8
 # Where the earlier PDF of a cell that failed is set aside: kept, but never under a name that
 # passes for current.
 OUTDATED = "outdated"
@@ -76,6 +76,8 @@ class Output:
     untranslated: int
     fit: float = 1.0
     warnings: tuple[str, ...] = ()
+    # Each illustration's height in mm, as fitted to its panel.
+    art: Mapping[str, float] = field(default_factory=dict)
     inputs: str = ""
     draft: bool = False
     temporary: str = ""  # where the worker left the checked PDF, for the build to publish
@@ -672,15 +674,16 @@ class _WorkerState:
         self.catalogs: dict[str, Translations | BrochureError] = {}
 
     def cells(self, task: list) -> Iterator[tuple[Job, Output | Failure, set]]:
-        """The profiles of one cell, each starting from the type size the previous fitted."""
-        fit = FIT_STEPS[0]
+        """The profiles of one cell, each starting from the fitting the previous one needed."""
+        fitted = None
         for job, inputs, date in task:
-            outcome, missing = self.cell(job, inputs, date, fit)
+            outcome, missing = self.cell(job, inputs, date, fitted)
             if isinstance(outcome, Output):
-                fit = outcome.fit
+                fitted = outcome.fit, outcome.art
             yield job, outcome, missing
 
-    def cell(self, job: Job, inputs: str, date: str, fit_from: float = FIT_STEPS[0]
+    def cell(self, job: Job, inputs: str, date: str,
+             fitted_from: tuple[float, Mapping[str, float]] | None = None
              ) -> tuple[Output | Failure, set]:
         from .pdf import panel_fits
 
@@ -690,7 +693,7 @@ class _WorkerState:
                 translations = _catalog(self.catalogs, self.project.root, job.locale).fresh()
                 output = _build_cell(job, self.out_dir, self.renderer, self.environment,
                                      translations, self.allow_incomplete, panel_fits, date,
-                                     self.keep_html, fit_from)
+                                     self.keep_html, fitted_from)
             return replace(output, inputs=inputs), translations.missing
         except _CellTimeLimit:
             return Failure(job.name, f"{job.name}: stopped after {self.time_limit:g} s, the time "
@@ -717,7 +720,7 @@ def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
 
 def _build_cell(job, out_dir, renderer, environment, translations, allow_incomplete,
                 panel_fits, date: str, keep_html: Path | None = None,
-                fit_from: float = FIT_STEPS[0]) -> Output:
+                fitted_from: tuple[float, Mapping[str, float]] | None = None) -> Output:
     layout = LAYOUTS[job.brochure.layout]
     localized = translate(job.brochure, translations)
     info = locale_info(job.locale)
@@ -729,26 +732,49 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
         rendered = render_html(environment, job, localized, translations, info, draft=True,
                                document_date=date)
     _check_glyphs(job, rendered.html, localized)
-    # Long translations are fitted before they fail: the body type steps down as a whole (every
-    # panel keeps one size) to a floor below which print stops being comfortable to read.
-    # A cell's second profile starts at the size its first one needed (`fit_from`).
-    for fit in [step for step in FIT_STEPS if step <= fit_from] or FIT_STEPS[-1:]:
-        theme_css = rendered.theme.css(fit)
-        document = renderer.layout(job.name, rendered.html, ["base.css", layout.stylesheet],
-                                   theme_css, job.profile, job.clinic.branding.cmyk_profile)
-        spilled = [f for f in panel_fits(document) if f.overflow_mm > OVERFLOW_TOLERANCE_MM]
-        if not spilled and len(document.pages) == layout.pages:
-            break
+    # Long translations are fitted before they fail: the illustrations first, then the body
+    # type as a whole (every panel keeps one size) down to the type scale's floor. A cell's
+    # second profile starts from what its first one needed (`fitted_from`).
+    design = load_design(renderer.root)
+    scale = poster_scale(PAPERS[job.clinic.paper_for(layout)]) \
+        if layout.paper_key == "poster_paper" else 1.0
+    drawings = {section.illustration: (section.panel,
+                                       design.art_for(section.illustration, layout.name, scale))
+                for section in localized.sections if section.illustration}
+    # Pseudo-locales run 40% longer than any real translation, to show what a long text does
+    # to a layout; they may go under the type scale's floor so that they still build.
+    smallest = PSEUDO_SMALLEST_FIT if is_pseudo(job.locale) \
+        else design.smallest_fit(layout.name, job.locale)
+    start, art_from = fitted_from or (1.0, None)
+
+    def lay_out(fit: float, art) -> object:
+        return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
+                               rendered.theme.css(fit, art), job.profile,
+                               job.clinic.branding.cmyk_profile)
+
+    fitted = fit_to_panels(lay_out, panel_fits, layout.pages, drawings,
+                           fit_steps(smallest, start), art_from)
+    document, theme_css = fitted.document, rendered.theme.css(fitted.fit, fitted.art)
     if len(document.pages) != layout.pages:
         raise RenderError(f"{job.name}: the {layout.name} has {len(document.pages)} pages "
                           f"instead of {layout.pages}; text spilled past the last panel")
-    if spilled:
-        raise RenderError(f"{job.name}: text does not fit, even with the type reduced to "
-                          f"{FIT_STEPS[-1]:.0%}: " + "; ".join(
+    if fitted.spilled:
+        floor = design.body_for(layout.name, job.locale) * smallest
+        raise RenderError(f"{job.name}: text does not fit, even with the illustrations at "
+                          f"their smallest and the body type at the floor of the type scale "
+                          f"({floor:.1f} pt): " + "; ".join(
             f"panel {fit.name} (page {fit.page}) " + (
                 "runs off the page" if math.isinf(fit.overflow_mm)
                 else f"runs {fit.overflow_mm:.1f} mm too long")
-            for fit in spilled) + "; shorten the text of that panel")
+            for fit in fitted.spilled) + "; shorten the text of that panel")
+    from .pdf import lines_past_edges  # WeasyPrint is loaded by now
+
+    past = lines_past_edges(document)
+    if past:
+        raise RenderError(f"{job.name}: " + "; ".join(
+            f"{rendered.kept_lines[part]!r} (page {page}) is {mm:.1f} mm wider than its panel"
+            for part, page, mm in past) + "; an address breaks only after a \"/\" or before an "
+            "\"@\": give the clinic a shorter address (clinic set SLUG contact.website ...)")
     identifier = hashlib.sha256((rendered.html + theme_css).encode()).hexdigest()[:32].encode()
     _refuse_links_out(out_dir, job, keep_html is not None)
     if keep_html:  # for the benchmark: the same documents, for the `weasyprint` command
@@ -764,7 +790,8 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
         job, path, expected_for(job)))
     return Output(job.clinic.slug, job.locale, job.brochure.id, layout.name, job.profile,
                   relative.as_posix(), len(document.pages), hashlib.sha256(data).hexdigest(),
-                  len(translations.missing), fit, tuple(warnings or ()), draft=draft,
+                  len(translations.missing), fitted.fit, tuple(warnings or ()), draft=draft,
+                  art=fitted.art,
                   temporary=temporary.relative_to(out_dir).as_posix())
 
 

@@ -29,6 +29,7 @@ from .budgets import budget_note, tri_fold_boxes
 from .checks import CatalogReport, as_input_error, check_catalog
 from .clinics import CREDENTIAL_CONTEXT
 from .content import Brochure, Message, load_brochure
+from .design import load_design
 from .errors import InputError, Location, ProjectError, suggest
 from .files import unsafe_inputs, write_atomic
 from .plurals import default_plural_forms
@@ -135,7 +136,9 @@ def extract_brochure(fileobj, keywords, comment_tags, options):
     brochure = load_brochure(path, path, errors)
     if errors:
         raise InputError("cannot extract messages:\n" + "\n".join(f"  {e}" for e in errors))
-    boxes = tri_fold_boxes() if brochure.layout == "tri-fold" else {}
+    # brochures/<id>.yaml: the project is two folders up.
+    boxes = tri_fold_boxes(load_design(path.resolve().parent.parent)) \
+        if brochure.layout == "tri-fold" else {}
     for message in brochure.messages():
         yield message.line or 0, "pgettext", (message.key, message.text), \
             translator_notes(message, boxes)

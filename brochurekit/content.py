@@ -32,6 +32,8 @@ class Section:
     closing: Message | None = None
     # "phone": the clinic's phone number closes the section in large type (a call to action).
     call_to_action: str | None = None
+    # A drawing of templates/illustrations/ printed after the section's text.
+    illustration: str | None = None
 
     def messages(self) -> tuple[Message, ...]:
         return (self.heading, *self.body, *self.points, *self.items,
@@ -89,8 +91,10 @@ class Brochure:
 
 BROCHURE_KEYS = ("layout", "title", "subtitle", "tagline", "promise", "note", "sections")
 SECTION_KEYS = ("id", "panel", "heading", "body", "points", "items", "closing",
-                "call_to_action", "note")
+                "call_to_action", "illustration", "note")
 CALLS_TO_ACTION = ("phone",)
+# Drawings in templates/illustrations/, placed after a section's text (see styles/tokens.css).
+ILLUSTRATIONS = ("needle-steps", "body-map", "session-glance")
 
 
 def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> Brochure | None:
@@ -116,6 +120,7 @@ def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> B
         if promise_text else None
     sections = []
     seen_ids: dict[str, int | None] = {}
+    drawn: dict[str, int | None] = {}
     for fields in top.items("sections"):
         fields.only(SECTION_KEYS)
         section_id = fields.text("id")
@@ -137,6 +142,14 @@ def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> B
         closing = fields.text("closing", required=False)
         call_to_action = fields.choice("call_to_action", CALLS_TO_ACTION) \
             if fields.has("call_to_action") else None
+        illustration = fields.choice("illustration", ILLUSTRATIONS) \
+            if fields.has("illustration") else None
+        if illustration in drawn:
+            # Each drawing is sized to fill its own panel, so it can be placed once.
+            fields.fail("illustration", f"the illustration {illustration!r} is already placed "
+                                        f"on line {drawn[illustration]}; each may be used once")
+        elif illustration:
+            drawn[illustration] = fields.line("illustration")
         sections.append(
             Section(
                 id=section_id,
@@ -149,6 +162,7 @@ def load_brochure(path: Path, display_path: Path, errors: list[InputError]) -> B
                 closing=message((*where, "closing"), closing, fields.line("closing"), note)
                 if closing else None,
                 call_to_action=call_to_action,
+                illustration=illustration,
             )
         )
     if len(errors) > before or layout is None:

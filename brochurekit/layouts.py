@@ -59,6 +59,11 @@ class Layout:
     # Which clinic setting chooses the paper: "paper" or "poster_paper".
     paper_key: str = "paper"
 
+    @property
+    def stylesheets(self) -> tuple[str, ...]:
+        """The styles/ files a document of this layout uses, in cascade order."""
+        return ("tokens.css", "base.css", self.stylesheet)
+
 
 LAYOUTS = {
     "tri-fold": Layout("tri-fold", "tri-fold.html", "tri-fold.css", pages=2,
@@ -83,8 +88,6 @@ def sheets_for(layout: Layout, paper: Paper, right_to_left: bool) -> tuple[Sheet
 
 # A roll fold tucks the flap inside the other two panels, so it is cut narrower than them.
 FLAP_INSET_MM = 2.0
-# Left and right padding of every panel (styles/tri-fold.css, .panel).
-PANEL_PADDING_MM = 8.5
 
 
 def tri_fold_sheets(paper: Paper, right_to_left: bool) -> tuple[Sheet, Sheet]:

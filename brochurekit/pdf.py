@@ -237,6 +237,26 @@ def panel_fits(document: Document) -> list[PanelFit]:
     return fits
 
 
+def lines_past_edges(document: Document) -> list[tuple[int, int, float]]:
+    """(part number, page, mm) of each address part kept on one line that runs past the text
+    edges of its panel. Anchors carry boxes (x1, y1, x2, y2): `keep-N` is the part's,
+    `edge-X` a zero-height block as wide as panel X's text (see partials/panel.html)."""
+    px_per_mm = 96 / 25.4
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        edges = [box for name, box in page.anchors.items() if name.startswith("edge-")]
+        for name, (start, _, end, _) in page.anchors.items():
+            if not name.startswith("keep-") or not edges:
+                continue
+            middle = (start + end) / 2
+            left, _, right, _ = min(edges, key=lambda box: max(box[0] - middle,
+                                                                 middle - box[2], 0))
+            past = max(left - start, end - right)
+            if past > 0.3 * px_per_mm:
+                found.append((int(name[5:]), number, round(past / px_per_mm, 1)))
+    return found
+
+
 def _set_bleed_boxes(pdf: pydyf.PDF, bleed_mm: float) -> None:
     """Make each BleedBox the TrimBox grown by the real bleed.
 

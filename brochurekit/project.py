@@ -9,6 +9,7 @@ from pathlib import Path
 from .catalogs import project_locales
 from .clinics import Clinic, load_clinic
 from .content import Brochure, load_brochure
+from .design import load_design
 from .errors import InputError, Location, ProjectError
 from .files import PROJECT_INPUTS, unsafe_inputs
 
@@ -57,6 +58,10 @@ def load_project(root: Path) -> Project:
         clinic = load_clinic(path, root, locales, errors)
         if clinic:
             clinics[clinic.slug] = clinic
+    try:  # the type scale and drawing sizes every layout is fitted with
+        load_design(root)
+    except InputError as error:
+        errors.append(error)
     if not brochures and not errors:
         errors.append(InputError("no brochure files (brochures/*.yaml) were found",
                                  Location(Path("brochures"))))

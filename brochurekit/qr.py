@@ -18,7 +18,8 @@ def qr_svg(url: str, label: str, ink: str = "#000000") -> Markup:
     return Markup(
         '<svg class="qr" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
         'viewBox="-{q} -{q} {full} {full}" shape-rendering="crispEdges">'
-        '<path fill="{ink}" d="{path}"/></svg>'
+        # The title is the code's alternative text in a tagged (screen) PDF.
+        '<title>{label}</title><path fill="{ink}" d="{path}"/></svg>'
     ).format(label=escape(label), q=QUIET_ZONE, full=full, path=path, ink=ink)
 
 

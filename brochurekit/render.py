@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +19,7 @@ from jinja2 import (
     TemplateError,
     TemplateSyntaxError,
     UndefinedError,
+    pass_context,
 )
 from markupsafe import Markup
 
@@ -24,6 +27,7 @@ from .catalogs import LocaleInfo, Translations, is_pseudo
 from .clinics import BLACK, CREDENTIAL_CONTEXT, INK, WHITE, Clinic, Color, tint_of
 from .colormanagement import DEFAULT_CMYK_PROFILE, css_cmyk, rgb_to_cmyk
 from .content import Brochure
+from .design import load_design
 from .errors import Location, RenderError
 from .hours import format_hours, hours_locale
 from .layouts import LAYOUTS, PAPERS, Layout, Paper, sheets_for
@@ -59,15 +63,31 @@ class Theme:
     root: Path
     layout: Layout
 
-    def css(self, fit: float = 1.0) -> str:
+    def css(self, fit: float = 1.0, art: Mapping[str, float] | None = None) -> str:
         return theme_css(self.clinic, self.paper, self.profile, self.locale, self.root,
-                         self.layout, fit)
+                         self.layout, fit, art or {})
 
 
 @dataclass(frozen=True)
 class RenderedHtml:
     html: str
     theme: Theme
+    # The parts of web and e-mail addresses that must each print on one line, by number.
+    kept_lines: tuple[str, ...] = ()
+
+
+class KeptLines:
+    """Numbers the address parts a document keeps on one line, so the build can find each
+    one on the laid-out page (anchor `keep-N`, whose box is the part's)."""
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def mark(self, text: str) -> Markup:
+        number = len(self.texts)
+        self.texts.append(text)
+        return Markup('<span class="keep" id="keep-{n}">{text}</span>').format(
+            n=number, text=text)
 
 
 def jinja_environment(templates: Path) -> Environment:
@@ -81,8 +101,10 @@ def jinja_environment(templates: Path) -> Environment:
     )
     environment.policies["ext.i18n.trimmed"] = True
     environment.filters["display_url"] = display_url
+    environment.filters["address_lines"] = address_lines
     environment.filters["phone"] = inline_phone
     environment.filters["halves"] = balanced_halves
+    environment.filters["direction"] = text_direction
     return environment
 
 
@@ -114,6 +136,27 @@ def balanced_halves(things: list, text=lambda thing: thing) -> tuple[list, list]
     return list(things[:best]), list(things[best:])
 
 
+@pass_context
+def address_lines(context, address: str) -> Markup:
+    """An address (web or e-mail, as displayed) that may break only after a "/" or before an
+    "@", never inside a name: "harbourfront- | movement.example" reads as two addresses."""
+    parts = re.findall(r"[^/@]*/|@?[^/@]+|@", address)
+    kept: KeptLines = context["kept_lines"]
+    return Markup("<wbr>").join(kept.mark(part) for part in parts)
+
+
+def text_direction(text: str) -> str:
+    """"rtl" or "ltr", by the first letter with a strong direction (as dir="auto" would; a
+    clinic's Latin name keeps its word order in a right-to-left brochure)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
 def display_url(url: str) -> str:
     """A web address as people write it on paper: no scheme, no trailing slash."""
     parts = urlsplit(url)
@@ -130,6 +173,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
         translations.gettext, translations.ngettext, newstyle=True,
         pgettext=translations.pgettext, npgettext=translations.npgettext)
     sheets = sheets_for(layout, paper, right_to_left=locale.direction == "rtl")
+    kept_lines = KeptLines()
     try:
         template = environment.get_template(layout.template)
         html = template.render(
@@ -143,6 +187,9 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             # Relative to the document's base URL (the project), so the same project renders
             # to the same bytes wherever it lies on disk.
             clinic_logo_url=job.clinic.branding.logo_url,
+            # Inline drawings take their colours as attributes, not from CSS variables.
+            colors=palette(job.clinic, job.profile),
+            kept_lines=kept_lines,
             **clinic_texts(job.clinic, job.locale, translations, job.profile),
         )
     except TemplateSyntaxError as exc:
@@ -156,7 +203,8 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
     except TemplateError as exc:
         raise RenderError(f"{job.name}: template error: {exc}",
                           _template_location(exc, layout.template)) from None
-    return RenderedHtml(html, Theme(job.clinic, paper, job.profile, job.locale, root, layout))
+    return RenderedHtml(html, Theme(job.clinic, paper, job.profile, job.locale, root, layout),
+                        tuple(kept_lines.texts))
 
 
 def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
@@ -260,8 +308,12 @@ def poster_scale(paper: Paper) -> float:
 
 
 def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Path,
-              layout: Layout, fit: float = 1.0) -> str:
-    """Per-job CSS built only from validated numbers, parsed colours and checked font files."""
+              layout: Layout, fit: float = 1.0, art: Mapping[str, float] | None = None) -> str:
+    """Per-job CSS built only from validated numbers, parsed colours and checked font files.
+
+    `fit` scales the layout's body size (styles/tokens.css) for a long translation; `art` gives
+    the illustrations' heights in mm, which the build chose so their panels end at the floor.
+    """
     branding = clinic.branding
     width, height = (paper.height_mm, paper.width_mm) if layout.landscape \
         else (paper.width_mm, paper.height_mm)
@@ -276,23 +328,25 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Pat
         page = f"@page {{ size: {width}mm {height}mm; margin: 0; }}"
         bleed = 0.0
     stack = ", ".join(f'"{family}"' for family in font_stack(locale)) + ", sans-serif"
+    scale = poster_scale(paper) if layout.paper_key == "poster_paper" else 1
+    body = load_design(root).body_for(layout.name, locale)
     lines = [page]
     if profile == "print":
         # The press's CMYK profile: the PDF/X-4 output intent, and what device-cmyk() means.
         lines.append(f'@color-profile device-cmyk {{ src: url("{cmyk_profile_url(clinic)}"); '
                      "components: cyan, magenta, yellow, black; }")
-    body, heading = stack, stack
+    body_family, heading = stack, stack
     for role, font in (("Body", branding.body_font), ("Heading", branding.heading_font)):
         if font is not None:
             # The file was checked (inside the clinic's folder, a real font); its URL is quoted.
             lines.append(f'@font-face {{ font-family: "Clinic {role}"; '
                          f'src: url("{branding.font_url(font, root)}"); }}')
     if branding.body_font:
-        body = f'"Clinic Body", {stack}'
+        body_family = f'"Clinic Body", {stack}'
     if branding.heading_font:
         heading = f'"Clinic Heading", {stack}'
     lines += [
-        f"html {{ font-family: {body}; }}",
+        f"html {{ font-family: {body_family}; }}",
         f"h1, h2, h3, .cover-title, .cover-subtitle {{ font-family: {heading}; }}",
         ":root {",
         *(f"  --{name}: {value};" for name, value in colors.items()),
@@ -301,7 +355,12 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Pat
         f"  --sheet-height: {height}mm;",
         f"  --fit: {fit};",
         # Posters keep their proportions on larger paper (1 on US Letter).
-        f"  --scale: {poster_scale(paper) if layout.paper_key == 'poster_paper' else 1};",
+        f"  --scale: {scale};",
+        f"  --body-size: {round(body * fit * scale, 3)}pt;",
+        *(f"  --art-{name}-height: {height}mm;" for name, height in sorted((art or {}).items())),
         "}",
+        # An optional drawing the build left out for want of room.
+        *(f".art-{name} {{ display: none; }}" for name, height in sorted((art or {}).items())
+          if not height),
     ]
     return "\n".join(lines)

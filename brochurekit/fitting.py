@@ -1,0 +1,170 @@
+"""Fitting a laid-out brochure to its panels: the illustrations first, the type last.
+
+A panel's text must end above its floor (the panel's bottom margin), and a composed panel
+ends near it rather than a quarter of its height short. The illustrations are the layout's
+flexible parts: each is sized, between its smallest and largest height (styles/tokens.css), by
+how far its panel ended from the floor, which one more layout pass confirms. Only when the
+illustrations at their smallest still leave text past a floor is the body type scaled down,
+step by step, to the floor of the type scale and never under it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .design import ArtSize
+
+# Text may end this far past a panel's floor (rounding of the layout), and an illustration is
+# sized to leave its panel's text this far above it.
+OVERFLOW_TOLERANCE_MM = 0.3
+ART_MARGIN_MM = 0.6
+# A size change smaller than this is not worth another layout pass.
+ART_STEP_MM = 0.5
+# Layout passes spent sizing the drawings at one type size. One is enough when a drawing's
+# panel ends with it; a drawing in the shorter of two columns needs more to catch up.
+ART_PASSES = 3
+# What an optional drawing takes besides its height (labels, margins), when the build tries
+# to bring one back into a panel that has room for it.
+OPTIONAL_EXTRA_MM = 14.0
+# Body type steps down by 2.5% of its design size at a time.
+FIT_STEP = 0.025
+
+
+@dataclass(frozen=True)
+class Fitted:
+    document: object  # a laid-out WeasyPrint Document
+    fit: float
+    art: Mapping[str, float]
+    spilled: tuple  # the PanelFits still past their floor
+
+
+def fit_steps(smallest: float, start: float = 1.0) -> tuple[float, ...]:
+    """The type scales to try, from `start` down to `smallest` (always tried last)."""
+    steps, step = [], 1.0
+    while step > smallest + 1e-9:
+        if step <= start + 1e-9:
+            steps.append(round(step, 4))
+        step -= FIT_STEP
+    return (*steps, round(smallest, 4))
+
+
+def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
+                  panel_fits: Callable[[object], list], pages: int,
+                  drawings: Mapping[str, tuple[str, ArtSize]], steps: Sequence[float],
+                  art_from: Mapping[str, float] | None = None) -> Fitted:
+    """Lay out at the largest type scale of `steps` at which every panel's text ends above its
+    floor, with each drawing sized to fill its panel.
+
+    `drawings` maps each illustration the document has to (its panel, its sizes); `art_from`
+    is where the sizes start (another profile of the same cell already found them). Every
+    step starts from fixed sizes, so the same inputs always give the same document.
+    """
+    # An optional drawing starts left out: it is brought in where its panel has room for it.
+    art = {name: (art_from or {}).get(name, 0.0 if size.optional else size.preferred)
+           for name, (_, size) in drawings.items()}
+    fit = steps[0]
+    document = lay_out(fit, art)
+    measured = panel_fits(document)
+    if _beyond_drawings(measured, art, drawings):
+        # The drawings cannot make room enough: find the largest type scale at which the text
+        # fits with every drawing at its most compact (a binary search: smaller type never
+        # takes more room), then size the drawings at that scale.
+        compact = {name: 0.0 if size.optional else size.smallest
+                   for name, (_, size) in drawings.items()}
+        # The first scale was just measured: its drawings cannot give back what it needs,
+        # unless a panel ran off the page (by how much is then unknown).
+        unknown = any(math.isinf(f.overflow_mm) for f in measured)
+        low, high, found = 0 if unknown else min(1, len(steps) - 1), len(steps) - 1, None
+        while low <= high:
+            # With the overflow unknown, the first scale is tried first (the drawings are the
+            # likeliest cause); otherwise the search halves the remaining scales.
+            middle = low if unknown else (low + high) // 2
+            unknown = False
+            trial = lay_out(steps[middle], compact)
+            if not _spilled(trial, panel_fits) and len(trial.pages) == pages:
+                found, high = (middle, trial), middle - 1
+            else:
+                low, document = middle + 1, trial
+        if found is None:
+            return Fitted(document, steps[-1], compact, _spilled(document, panel_fits))
+        fit, document = steps[found[0]], found[1]
+        art = compact
+    return _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document)
+
+
+def _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document) -> Fitted:
+    """Grow or shrink each drawing by its panel's room, a few passes. An optional drawing that
+    still leaves its panel spilling at its smallest is left out; one that is out while its
+    panel has room for it is tried once (its labels and margins take OPTIONAL_EXTRA_MM)."""
+    fitting = None  # the last layout whose text fits
+    tried: set[str] = set()
+    for _ in range(ART_PASSES + 1):
+        fits = panel_fits(document)
+        spilled = _spilled(document, panel_fits)
+        if not spilled and len(document.pages) == pages:
+            fitting = Fitted(document, fit, dict(art), ())
+        left_out = {name: 0.0 for name, (panel, size) in drawings.items()
+                    if size.optional and art[name] == size.smallest
+                    and panel in {f.name for f in spilled}}
+        tried |= set(left_out)
+        room = {f.name: -(f.overflow_mm + ART_MARGIN_MM) for f in fits}
+        returning = {name: size.clamp(room[panel] - OPTIONAL_EXTRA_MM)
+                     for name, (panel, size) in drawings.items()
+                     if size.optional and not art[name] and name not in tried
+                     and room.get(panel, -math.inf) - OPTIONAL_EXTRA_MM >= size.smallest}
+        tried |= set(returning)
+        resized = {**_resized(art, drawings, fits), **left_out, **returning}
+        if all(abs(resized[name] - art[name]) < ART_STEP_MM for name in art):
+            break
+        art = resized
+        document = lay_out(fit, art)
+    else:
+        spilled = _spilled(document, panel_fits)
+        if not spilled and len(document.pages) == pages:
+            fitting = Fitted(document, fit, dict(art), ())
+    return fitting or Fitted(document, fit, dict(art), _spilled(document, panel_fits))
+
+
+def _beyond_drawings(fits: list, art: Mapping[str, float],
+                     drawings: Mapping[str, tuple[str, ArtSize]]) -> bool:
+    """Whether some panel runs past its floor by more than its drawings could give back."""
+    for fit in fits:
+        if fit.overflow_mm <= OVERFLOW_TOLERANCE_MM:
+            continue
+        # An optional drawing left out gives back its labels and margins too.
+        room = sum(art[name] + OPTIONAL_EXTRA_MM if size.optional and art[name]
+                   else art[name] - size.smallest
+                   for name, (panel, size) in drawings.items() if panel == fit.name)
+        if fit.overflow_mm > room:  # infinity (ran off the page) included
+            return True
+    return False
+
+
+def _spilled(document, panel_fits) -> tuple:
+    return tuple(f for f in panel_fits(document) if f.overflow_mm > OVERFLOW_TOLERANCE_MM)
+
+
+def _resized(art: Mapping[str, float], drawings: Mapping[str, tuple[str, ArtSize]],
+             fits: list) -> dict[str, float]:
+    """Each illustration grown or shrunk by its panel's room (shared when a panel has two)."""
+    by_panel = {fit.name: fit.overflow_mm for fit in fits}
+    sharing: dict[str, int] = {}
+    for panel, _ in drawings.values():
+        sharing[panel] = sharing.get(panel, 0) + 1
+    resized = {}
+    for name, (panel, size) in drawings.items():
+        overflow = by_panel.get(panel, math.inf)
+        if not art[name]:  # left out: stays out at smaller type sizes
+            resized[name] = 0.0
+        elif math.isinf(overflow):  # the panel ran off the page: start again from the smallest
+            resized[name] = size.smallest
+        else:
+            room = -(overflow + ART_MARGIN_MM) / sharing[panel]
+            wanted = art[name] + room
+            # An optional drawing its panel has no room for even at its smallest is left out
+            # at once, rather than after a pass at its smallest.
+            resized[name] = 0.0 if size.optional and wanted < size.smallest \
+                else size.clamp(wanted)
+    return resized

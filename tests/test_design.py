@@ -1,0 +1,132 @@
+"""The design as code: tokens read from styles/tokens.css, and fitting a document to its panels
+(drawings first, type last, never under the floor), on a model of a layout and for real."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from brochurekit.content import load_brochure
+from brochurekit.design import ArtSize, load_design
+from brochurekit.errors import InputError
+from brochurekit.fitting import fit_steps, fit_to_panels
+
+from .conftest import run_cli
+
+
+@dataclass(frozen=True)
+class Fit:
+    name: str
+    page: int
+    overflow_mm: float
+
+
+@dataclass
+class Laid:
+    fit: float
+    art: dict
+    pages: tuple = (1,)
+
+
+def model(text_mm: dict[str, float], art_panel: dict[str, str], calls: list):
+    """A layout whose panels hold `text_mm` of text at full size (shrinking with the type) plus
+    their drawings; a panel ends `overflow` mm past its floor (negative: room left)."""
+
+    def lay_out(fit, art):
+        calls.append((fit, dict(art)))
+        return Laid(fit, dict(art))
+
+    def panel_fits(document):
+        return [Fit(panel, 1, text * document.fit ** 2 - 100 + sum(
+            height + (10 if height else 0) for name, height in document.art.items()
+            if art_panel[name] == panel)) for panel, text in text_mm.items()]
+
+    return lay_out, panel_fits
+
+
+def test_drawings_fill_their_panels_before_the_type_changes():
+    calls = []
+    lay_out, panel_fits = model({"a": 60, "b": 80}, {"map": "a"}, calls)
+    fitted = fit_to_panels(lay_out, panel_fits, 1, {"map": ("a", ArtSize(10, 20, 40))},
+                           fit_steps(0.9))
+    assert fitted.fit == 1.0 and not fitted.spilled
+    # Panel a had 10 mm of room: the drawing grew into it, leaving its margin above the floor.
+    assert fitted.art["map"] == pytest.approx(29.4)
+    assert len(calls) == 2  # measured once, then laid out at the size found
+
+
+def test_a_long_text_shrinks_the_drawing_then_leaves_the_optional_one_out_then_the_type():
+    calls = []
+    lay_out, panel_fits = model({"a": 78, "b": 70}, {"map": "a", "clock": "b"}, calls)
+    drawings = {"map": ("a", ArtSize(10, 20, 40)), "clock": ("b", ArtSize(15, 20, 30, True))}
+    fitted = fit_to_panels(lay_out, panel_fits, 1, drawings, fit_steps(0.9))
+    assert fitted.fit == 1.0 and fitted.art["map"] < 20  # shrunk, type untouched
+    longer = fit_to_panels(*model({"a": 78, "b": 95}, {"map": "a", "clock": "b"}, []), 1,
+                           drawings, fit_steps(0.9))
+    assert longer.fit == 1.0 and longer.art["clock"] == 0  # left out before the type shrinks
+    longest = fit_to_panels(*model({"a": 95, "b": 95}, {"map": "a", "clock": "b"}, []), 1,
+                            drawings, fit_steps(0.9))
+    assert longest.fit == 0.9 and not longest.spilled
+
+
+def test_text_too_long_for_the_floor_is_reported_not_squeezed():
+    fitted = fit_to_panels(*model({"a": 200}, {"map": "a"}, []), 1,
+                           {"map": ("a", ArtSize(10, 20, 40))}, fit_steps(0.95))
+    assert fitted.fit == 0.95 and [f.name for f in fitted.spilled] == ["a"]
+
+
+def test_fit_steps_stop_at_the_floor():
+    assert fit_steps(0.952) == (1.0, 0.975, 0.952)
+    assert fit_steps(0.9, start=0.95) == (0.95, 0.925, 0.9)
+
+
+def test_the_build_reads_the_type_scale_and_drawing_sizes_from_the_tokens(project):
+    design = load_design(project)
+    assert design.body_pt["tri-fold"] == 10.5 and design.floor_pt == 10
+    assert design.body_for("tri-fold", "fa") == pytest.approx(11.55)  # Arabic script: 10% up
+    assert design.smallest_fit("tri-fold", "en") == pytest.approx(10 / 10.5)
+    assert design.art_for("body-map", "poster", 2.0).optional
+
+
+@pytest.mark.parametrize(("token", "value", "message"), [
+    ("body-floor", "10px", "--body-floor is '10px'; it must be a length in pt, like 10pt"),
+    ("art-body-map", "30mm 20mm 40mm", "--art-body-map: the three heights must not decrease"),
+    ("art-needle-steps", "big", "--art-needle-steps must be three heights in mm"),
+])
+def test_a_bad_token_is_named_with_its_line(project, token, value, message):
+    tokens = project / "styles/tokens.css"
+    lines = tokens.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.strip().startswith(f"--{token}:"))
+    lines[line - 1] = f"  --{token}: {value};"
+    tokens.write_text("\n".join(lines), encoding="utf-8")
+    result = run_cli("--project", str(project), "build", "--clinic", "thameside", "--locale",
+                     "en", "--brochure", "ims-poster")
+    assert result.returncode == 2  # a project error: nothing is built
+    assert f"styles/tokens.css:{line}:" in result.stderr and message in result.stderr, \
+        result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_drawing_is_placed_once(tmp_path):
+    brochure = tmp_path / "b.yaml"
+    brochure.write_text("layout: poster\ntitle: T\nsubtitle: S\ntagline: L\nsections:\n"
+                        "  - {id: a, panel: poster, heading: A, illustration: body-map}\n"
+                        "  - {id: b, panel: poster, heading: B, illustration: body-map}\n")
+    errors: list[InputError] = []
+    assert load_brochure(brochure, Path("b.yaml"), errors) is None
+    assert "the illustration 'body-map' is already placed on line 6" in str(errors[0])
+
+
+def test_an_address_wider_than_its_panel_fails_the_cell_and_names_it(project):
+    clinic = project / "brochures/clinics/thameside.yaml"
+    clinic.write_text(clinic.read_text().replace(
+        "https://thameside-physio.example", "https://thameside-physiotherapy-and-sports-"
+        "injury-clinic-of-south-london.example"))
+    result = run_cli("--project", str(project), "build", "--clinic", "thameside", "--locale",
+                     "en", "--brochure", "ims-overview", "--profile", "print")
+    assert result.returncode == 1
+    assert ("'thameside-physiotherapy-and-sports-injury-clinic-of-south-london.example' "
+            "(page 1) is ") in result.stderr, result.stderr
+    assert "wider than its panel" in result.stderr and "Traceback" not in result.stderr
