@@ -15,8 +15,6 @@ It prints one line per PDF and a summary against the design bar of issue 14. It 
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,71 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from brochurekit.catalogs import is_pseudo, locale_info  # noqa: E402
-from brochurekit.layouts import LAYOUTS, PAPERS, sheets_for  # noqa: E402
+from brochurekit.layouts import LAYOUTS, PAPERS  # noqa: E402
 from brochurekit.project import load_project  # noqa: E402
-
-PT_PER_MM = 72 / 25.4
-
-
-def type_sizes(reader: PdfReader) -> Counter:
-    """Characters by printed size (rounded to 0.1 pt), over every page."""
-    sizes: Counter = Counter()
-
-    def visit(chunk, cm, tm, font, size) -> None:
-        if chunk.strip():
-            scale = abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(cm[0] * cm[3] - cm[1] * cm[2])
-            sizes[round(size * scale ** 0.5, 1)] += len(chunk.strip())
-
-    for page in reader.pages:
-        page.extract_text(visitor_text=visit)
-    return sizes
-
-
-def lowest_text(pdf: Path, page: int) -> list[tuple[float, float, float]]:
-    """(x_min, x_max, y_max) of every word of a page, in points from the media box's top."""
-    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf),
-                           "-"], capture_output=True, text=True, check=True).stdout
-    return [(float(a), float(b), float(d)) for a, _, b, d in re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">', html)]
-
-
-def empty_fractions(pdf: Path, reader: PdfReader, layout, paper, rtl: bool) -> dict[str, float]:
-    """Each content panel's empty share of its height, below its lowest word."""
-    found = {}
-    for number, sheet in enumerate(sheets_for(layout, paper, rtl), start=1):
-        page = reader.pages[number - 1]
-        media_top = float(page.mediabox[3])
-        trim = [float(v) for v in page.get("/TrimBox", page.mediabox)]
-        left, top = trim[0], media_top - trim[3]  # trim's top-left, from the media box's top
-        height = trim[3] - trim[1]
-        words = lowest_text(pdf, number)
-        for panel in sheet.panels:
-            if panel.name not in layout.content_panels or \
-                    (layout.name == "tri-fold" and not panel.name.startswith("inside")):
-                continue
-            x0 = left + panel.x_mm * PT_PER_MM
-            x1 = x0 + panel.width_mm * PT_PER_MM
-            bottoms = [y for a, b, y in words if a >= x0 - 1 and b <= x1 + 1]
-            lowest = max(bottoms, default=top) - top
-            found[panel.name] = max(0.0, (height - lowest) / height)
-    return found
-
-
-def figures(reader: PdfReader) -> tuple[int, int]:
-    """(Figure elements, of which with /Alt) in the structure tree."""
-    root = reader.trailer["/Root"].get("/StructTreeRoot")
-    count = with_alt = 0
-    pending = [root.get_object()] if root is not None else []
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict) or hasattr(node, "get"):
-            if node.get("/S") == "/Figure":
-                count += 1
-                with_alt += "/Alt" in node
-            kids = node.get("/K")
-            kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
-            pending += [kid.get_object() for kid in kids if hasattr(kid, "get_object")]
-    return count, with_alt
+from tests.pdftools import empty_fractions, figures, type_sizes  # noqa: E402
 
 
 def main() -> None:

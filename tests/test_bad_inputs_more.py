@@ -435,7 +435,8 @@ def test_case_44_failed_stale_and_draft_cells_are_named_by_check(project):
     checked = cli(project, "check")
     assert checked.returncode == 1
     assert ("thameside/fr_CA/ims-poster (screen): error: build: the last build of this cell "
-            "failed: locales/fr_CA/LC_MESSAGES/brochures.po:858: the fr_CA catalog has errors") \
+            f"failed: locales/fr_CA/LC_MESSAGES/brochures.po:{line}: the fr_CA catalog has "
+            "errors") \
         in checked.stderr, checked.stdout + checked.stderr
     assert "1 cell(s) checked (1 failed), 1 error(s)" in checked.stdout
     # Draft: an untranslated message, built with --allow-incomplete.

@@ -36,8 +36,9 @@ def test_overlong_translation_fails_only_its_cells_and_names_the_panel(project):
     result = build(project, "--clinic", "cedar-grove")
     assert result.returncode == 1
     assert "5 built, 0 unchanged (skipped), 1 failed" in result.stdout
-    assert ("cedar-grove/zh_Hans/ims-overview: text does not fit, even with the type reduced "
-            "to 85%: panel back (page 1)") in result.stderr
+    assert ("cedar-grove/zh_Hans/ims-overview: text does not fit, even with the illustrations "
+            "at their smallest and the body type at the floor of the type scale (10.0 pt): panel "
+            "inside-3 (page 2)") in result.stderr
     out = project / "out"
     assert not (out / "cedar-grove/ims-overview-zh_Hans-print.pdf").exists()
     assert (out / "cedar-grove/ims-overview-en-print.pdf").exists()

@@ -125,8 +125,8 @@ def test_overlong_translation_fails_the_cell_after_fitting(project):
     result = cli(project, "build", "--clinic", "thameside", "--locale", "fr_CA",
                  "--brochure", "ims-overview", "--profile", "print")
     assert result.returncode == 1
-    assert "text does not fit, even with the type reduced to 85%: panel inside-1 (page 2)" \
-        in result.stderr
+    assert ("text does not fit, even with the illustrations at their smallest and the body type "
+            "at the floor of the type scale (10.0 pt): panel flap (page 1)") in result.stderr
 
 
 def test_a_raster_logo_goes_to_the_press_in_cmyk(project, tmp_path):
