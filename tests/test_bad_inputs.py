@@ -838,33 +838,34 @@ def test_case_19_no_build_makes_a_network_request_and_no_secret_leaks(project, t
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-4242")
     attempts = {
-        "cover.html": [f'<img src="http://127.0.0.1:{port}/image.png">',
-                       f'<link rel="stylesheet" href="http://127.0.0.1:{port}/x.css">',
-                       f'<link rel="attachment" href="file://{secret}">'],
+        "poster.html": [f'<img src="http://127.0.0.1:{port}/image.png">',
+                        f'<link rel="stylesheet" href="http://127.0.0.1:{port}/x.css">',
+                        f'<link rel="attachment" href="file://{secret}">'],
         "style": [f'@import url("http://127.0.0.1:{port}/import.css");',
                   f'@font-face {{ font-family: X; src: url("http://127.0.0.1:{port}/f.ttf"); }}',
-                  f'.cover {{ background: url("file://{secret}"); }}'],
+                  f'.poster-logo {{ background: url("file://{secret}"); }}'],
     }
-    cover = project / "templates/partials/cover.html"
-    style = project / "styles/tri-fold.css"
-    original_cover, original_style = cover.read_text(), style.read_text()
-    for snippet in attempts["cover.html"] + attempts["style"]:
+    # The poster: the cheapest layout to render, made of the same base template and styles.
+    poster = project / "templates/poster.html"
+    style = project / "styles/poster.css"
+    original_poster, original_style = poster.read_text(), style.read_text()
+    for snippet in attempts["poster.html"] + attempts["style"]:
         if snippet in attempts["style"]:
             style.write_text(snippet + "\n" + original_style)
         else:
-            cover.write_text(original_cover.replace('<div class="cover">',
-                                                    '<div class="cover">' + snippet))
+            poster.write_text(original_poster.replace('<div class="poster-logo">',
+                                                      snippet + '<div class="poster-logo">'))
         result = cli(project, "build", "--clinic", "thameside", "--locale", "en",
-                     "--brochure", "ims-overview", "--profile", "print", "--force")
+                     "--brochure", "ims-poster", "--profile", "print", "--force")
         assert result.returncode == 1, snippet
         assert "blocked" in result.stderr, (snippet, result.stderr)
         no_traceback(result)
-        assert not (project / "out/thameside/ims-overview-en-print.pdf").exists()
-        cover.write_text(original_cover)
+        assert not (project / "out/thameside/ims-poster-en-print.pdf").exists()
+        poster.write_text(original_poster)
         style.write_text(original_style)
     # A normal build after all that (the layout the attempts were put in, in every language
     # and both profiles): nothing fetched, and no secret in any PDF.
-    assert cli(project, "build", "--clinic", "thameside", "--brochure", "ims-overview"
+    assert cli(project, "build", "--clinic", "thameside", "--brochure", "ims-poster"
                ).returncode == 0
     assert requests == []
     for pdf in (project / "out").rglob("*.pdf"):
