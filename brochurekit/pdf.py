@@ -24,12 +24,17 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import pydyf
-from weasyprint import CSS, HTML, Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .colormanagement import DEFAULT_CMYK_PROFILE, raster_to_cmyk, svg_to_cmyk
-from .errors import RenderError
+from .libraries import import_weasyprint
+
+import_weasyprint()  # before the imports below: a faster lookup of its C libraries
+
+from weasyprint import CSS, HTML, Document  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
+
+from .colormanagement import DEFAULT_CMYK_PROFILE, raster_to_cmyk, svg_to_cmyk  # noqa: E402
+from .errors import RenderError  # noqa: E402
 
 PT_PER_MM = 72 / 25.4
 # Streams at least this large are remembered once deflated, the most recent few of them.

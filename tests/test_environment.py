@@ -7,6 +7,8 @@ Drift is named package by package with the command that mends it, so a green run
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from importlib import metadata
 
@@ -69,3 +71,22 @@ def test_lock_satisfies_pyproject_ranges():
         assert requirement.specifier.contains(lock[name], prereleases=True), (
             f"requirements.lock pins {name} {lock[name]}, outside pyproject.toml's "
             f"{requirement.specifier}; run `make lock`")
+
+
+def test_the_renderer_starts_without_searching_for_its_libraries_with_gcc():
+    """WeasyPrint looks for each C library under six platform names; the standard lookup runs
+    ldconfig, gcc and ld for every miss (54 processes per build). One ldconfig listing does."""
+    probe = (
+        "import subprocess, sys\n"
+        "started = []\n"
+        "original = subprocess.Popen.__init__\n"
+        "def record(self, args, *rest, **options):\n"
+        "    started.append(str(args[0]))\n"
+        "    return original(self, args, *rest, **options)\n"
+        "subprocess.Popen.__init__ = record\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import brochurekit.pdf\n"
+        "print(' '.join(started))\n")
+    result = subprocess.run([sys.executable, "-c", probe, str(REPO)], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.split() == ["/sbin/ldconfig"], result.stdout
