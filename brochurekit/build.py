@@ -423,8 +423,7 @@ def _run(project: Project, out_dir: Path, todo: list, allow_incomplete: bool, wo
     """(job, outcome, missing messages) for every cell, in one process or several.
 
     The profiles of one clinic, locale and brochure go to the same worker as one task: they
-    lay out the same text in the same panels, so the second starts from the type size the
-    first was fitted to instead of searching again.
+    use the same fonts and images, which stay warm there.
     """
     groups: dict[tuple, list] = {}
     for job, inputs, date in todo:
@@ -674,17 +673,12 @@ class _WorkerState:
         self.catalogs: dict[str, Translations | BrochureError] = {}
 
     def cells(self, task: list) -> Iterator[tuple[Job, Output | Failure, set]]:
-        """The profiles of one cell, each starting from the fitting the previous one needed."""
-        fitted = None
+        """The profiles of one cell, on one worker (its fonts and images are warm)."""
         for job, inputs, date in task:
-            outcome, missing = self.cell(job, inputs, date, fitted)
-            if isinstance(outcome, Output):
-                fitted = outcome.fit, outcome.art
+            outcome, missing = self.cell(job, inputs, date)
             yield job, outcome, missing
 
-    def cell(self, job: Job, inputs: str, date: str,
-             fitted_from: tuple[float, Mapping[str, float]] | None = None
-             ) -> tuple[Output | Failure, set]:
+    def cell(self, job: Job, inputs: str, date: str) -> tuple[Output | Failure, set]:
         from .pdf import panel_fits
 
         translations = None
@@ -693,7 +687,7 @@ class _WorkerState:
                 translations = _catalog(self.catalogs, self.project.root, job.locale).fresh()
                 output = _build_cell(job, self.out_dir, self.renderer, self.environment,
                                      translations, self.allow_incomplete, panel_fits, date,
-                                     self.keep_html, fitted_from)
+                                     self.keep_html)
             return replace(output, inputs=inputs), translations.missing
         except _CellTimeLimit:
             return Failure(job.name, f"{job.name}: stopped after {self.time_limit:g} s, the time "
@@ -719,8 +713,7 @@ def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
 
 
 def _build_cell(job, out_dir, renderer, environment, translations, allow_incomplete,
-                panel_fits, date: str, keep_html: Path | None = None,
-                fitted_from: tuple[float, Mapping[str, float]] | None = None) -> Output:
+                panel_fits, date: str, keep_html: Path | None = None) -> Output:
     layout = LAYOUTS[job.brochure.layout]
     localized = translate(job.brochure, translations)
     info = locale_info(job.locale)
@@ -733,8 +726,7 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                                document_date=date)
     _check_glyphs(job, rendered.html, localized)
     # Long translations are fitted before they fail: the illustrations first, then the body
-    # type as a whole (every panel keeps one size) down to the type scale's floor. A cell's
-    # second profile starts from what its first one needed (`fitted_from`).
+    # type as a whole (every panel keeps one size) down to the type scale's floor.
     design = load_design(renderer.root)
     scale = poster_scale(PAPERS[job.clinic.paper_for(layout)]) \
         if layout.paper_key == "poster_paper" else 1.0
@@ -745,7 +737,6 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
     # to a layout; they may go under the type scale's floor so that they still build.
     smallest = PSEUDO_SMALLEST_FIT if is_pseudo(job.locale) \
         else design.smallest_fit(layout.name, job.locale)
-    start, art_from = fitted_from or (1.0, None)
 
     def lay_out(fit: float, art) -> object:
         return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
@@ -753,7 +744,7 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                                job.clinic.branding.cmyk_profile)
 
     fitted = fit_to_panels(lay_out, panel_fits, layout.pages, drawings,
-                           fit_steps(smallest, start), art_from)
+                           fit_steps(smallest))
     document, theme_css = fitted.document, rendered.theme.css(fitted.fit, fitted.art)
     if len(document.pages) != layout.pages:
         raise RenderError(f"{job.name}: the {layout.name} has {len(document.pages)} pages "

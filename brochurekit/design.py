@@ -70,11 +70,12 @@ def load_design(root: Path) -> Design:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the design tokens: {exc}", Location(TOKENS)) from None
+    # Comments become blanks of the same length, so every match keeps its line number.
+    text = re.sub(r"/\*.*?\*/", lambda comment: re.sub(r"[^\n]", " ", comment.group()), text,
+                  flags=re.DOTALL)
     found: dict[str, tuple[str, int]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = re.match(r"\s*--([a-z0-9-]+)\s*:\s*([^;]+);", line)
-        if match:
-            found[match.group(1)] = (match.group(2).strip(), number)
+    for match in re.finditer(r"--([a-z0-9-]+)\s*:\s*([^;{}]+);", text):
+        found[match.group(1)] = (match.group(2).strip(), text.count("\n", 0, match.start()) + 1)
 
     def value(name: str, unit: str | None) -> float:
         if name not in found:
@@ -82,11 +83,12 @@ def load_design(root: Path) -> Design:
                              Location(TOKENS))
         raw, line = found[name]
         length = _LENGTH.match(raw)
-        if unit is None and _NUMBER.match(raw):
+        if unit is None and _NUMBER.match(raw) and float(raw):
             return float(raw)
-        if unit is not None and length and length.group(2) == unit:
+        if unit is not None and length and length.group(2) == unit and float(length.group(1)):
             return float(length.group(1))
-        wanted = f"a length in {unit}, like 10{unit}" if unit else "a plain number, like 1.1"
+        wanted = f"a length in {unit} over 0, like 10{unit}" if unit \
+            else "a plain number over 0, like 1.1"
         raise InputError(f"--{name} is {raw!r}; it must be {wanted}", Location(TOKENS, line))
 
     def art(name: str) -> ArtSize:

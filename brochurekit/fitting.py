@@ -52,46 +52,47 @@ def fit_steps(smallest: float, start: float = 1.0) -> tuple[float, ...]:
 
 def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
                   panel_fits: Callable[[object], list], pages: int,
-                  drawings: Mapping[str, tuple[str, ArtSize]], steps: Sequence[float],
-                  art_from: Mapping[str, float] | None = None) -> Fitted:
+                  drawings: Mapping[str, tuple[str, ArtSize]], steps: Sequence[float]) -> Fitted:
     """Lay out at the largest type scale of `steps` at which every panel's text ends above its
     floor, with each drawing sized to fill its panel.
 
-    `drawings` maps each illustration the document has to (its panel, its sizes); `art_from`
-    is where the sizes start (another profile of the same cell already found them). Every
-    step starts from fixed sizes, so the same inputs always give the same document.
+    `drawings` maps each illustration the document has to (its panel, its sizes). Every search
+    starts from the same sizes, so the same inputs always give the same document, whichever
+    profile or cell was built before it.
     """
     # An optional drawing starts left out: it is brought in where its panel has room for it.
-    art = {name: (art_from or {}).get(name, 0.0 if size.optional else size.preferred)
+    art = {name: 0.0 if size.optional else size.preferred
            for name, (_, size) in drawings.items()}
-    fit = steps[0]
-    document = lay_out(fit, art)
+    document = lay_out(steps[0], art)
     measured = panel_fits(document)
-    if _beyond_drawings(measured, art, drawings):
-        # The drawings cannot make room enough: find the largest type scale at which the text
-        # fits with every drawing at its most compact (a binary search: smaller type never
-        # takes more room), then size the drawings at that scale.
-        compact = {name: 0.0 if size.optional else size.smallest
-                   for name, (_, size) in drawings.items()}
-        # The first scale was just measured: its drawings cannot give back what it needs,
-        # unless a panel ran off the page (by how much is then unknown).
+    if not _beyond_drawings(measured, art, drawings):
+        fitted = _size_drawings(lay_out, panel_fits, pages, drawings, steps[0], art, document)
+        if not fitted.spilled:
+            return fitted
+        # The drawings did not give back what they seemed to (one in the shorter of two
+        # columns): the first scale is tried again in the search below.
+        unknown = True
+    else:
+        # By how much a panel that ran off the page overflowed is unknown: the drawings may
+        # be the whole cause, so the first scale is tried with them at their most compact.
         unknown = any(math.isinf(f.overflow_mm) for f in measured)
-        low, high, found = 0 if unknown else min(1, len(steps) - 1), len(steps) - 1, None
-        while low <= high:
-            # With the overflow unknown, the first scale is tried first (the drawings are the
-            # likeliest cause); otherwise the search halves the remaining scales.
-            middle = low if unknown else (low + high) // 2
-            unknown = False
-            trial = lay_out(steps[middle], compact)
-            if not _spilled(trial, panel_fits) and len(trial.pages) == pages:
-                found, high = (middle, trial), middle - 1
-            else:
-                low, document = middle + 1, trial
-        if found is None:
-            return Fitted(document, steps[-1], compact, _spilled(document, panel_fits))
-        fit, document = steps[found[0]], found[1]
-        art = compact
-    return _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document)
+    # Find the largest type scale at which the text fits with every drawing at its most
+    # compact (a binary search: smaller type never takes more room), then size the drawings.
+    compact = {name: 0.0 if size.optional else size.smallest
+               for name, (_, size) in drawings.items()}
+    low, high, found = 0 if unknown else min(1, len(steps) - 1), len(steps) - 1, None
+    while low <= high:
+        middle = low if unknown else (low + high) // 2
+        unknown = False
+        trial = lay_out(steps[middle], compact)
+        if not _spilled(trial, panel_fits) and len(trial.pages) == pages:
+            found, high = (middle, trial), middle - 1
+        else:
+            low, document = middle + 1, trial
+    if found is None:
+        return Fitted(document, steps[-1], compact, _spilled(document, panel_fits))
+    fit, document = steps[found[0]], found[1]
+    return _size_drawings(lay_out, panel_fits, pages, drawings, fit, compact, document)
 
 
 def _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document) -> Fitted:
@@ -134,7 +135,7 @@ def _beyond_drawings(fits: list, art: Mapping[str, float],
         if fit.overflow_mm <= OVERFLOW_TOLERANCE_MM:
             continue
         # An optional drawing left out gives back its labels and margins too.
-        room = sum(art[name] + OPTIONAL_EXTRA_MM if size.optional and art[name]
+        room = sum(0.0 if not art[name] else art[name] + OPTIONAL_EXTRA_MM if size.optional
                    else art[name] - size.smallest
                    for name, (panel, size) in drawings.items() if panel == fit.name)
         if fit.overflow_mm > room:  # infinity (ran off the page) included
@@ -150,9 +151,9 @@ def _resized(art: Mapping[str, float], drawings: Mapping[str, tuple[str, ArtSize
              fits: list) -> dict[str, float]:
     """Each illustration grown or shrunk by its panel's room (shared when a panel has two)."""
     by_panel = {fit.name: fit.overflow_mm for fit in fits}
-    sharing: dict[str, int] = {}
-    for panel, _ in drawings.values():
-        sharing[panel] = sharing.get(panel, 0) + 1
+    sharing: dict[str, int] = {}  # the drawings a panel's room is shared by (those not left out)
+    for name, (panel, _) in drawings.items():
+        sharing[panel] = sharing.get(panel, 0) + (1 if art[name] else 0)
     resized = {}
     for name, (panel, size) in drawings.items():
         overflow = by_panel.get(panel, math.inf)
@@ -161,7 +162,7 @@ def _resized(art: Mapping[str, float], drawings: Mapping[str, tuple[str, ArtSize
         elif math.isinf(overflow):  # the panel ran off the page: start again from the smallest
             resized[name] = size.smallest
         else:
-            room = -(overflow + ART_MARGIN_MM) / sharing[panel]
+            room = -(overflow + ART_MARGIN_MM) / max(1, sharing[panel])
             wanted = art[name] + room
             # An optional drawing its panel has no room for even at its smallest is left out
             # at once, rather than after a pass at its smallest.

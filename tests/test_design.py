@@ -71,6 +71,25 @@ def test_a_long_text_shrinks_the_drawing_then_leaves_the_optional_one_out_then_t
     assert longest.fit == 0.9 and not longest.spilled
 
 
+def test_a_drawing_that_gives_back_nothing_leaves_the_type_to_be_fitted():
+    """A drawing in the shorter of two columns: shrinking it does not shorten the panel."""
+    def panel_fits(document):
+        return [Fit("a", 1, 105 * document.fit ** 2 - 100)]  # the other column sets the end
+
+    fitted = fit_to_panels(lambda fit, art: Laid(fit, dict(art)), panel_fits, 1,
+                           {"map": ("a", ArtSize(10, 20, 40))}, fit_steps(0.9))
+    assert fitted.fit == 0.975 and not fitted.spilled  # 105 mm x 0.975^2 is under 100
+
+
+def test_two_drawings_in_a_panel_share_its_room_and_a_left_out_one_takes_none():
+    drawings = {"map": ("a", ArtSize(28, 46, 70)), "clock": ("a", ArtSize(16, 22, 30, True))}
+    fitted = fit_to_panels(*model({"a": 45}, {"map": "a", "clock": "a"}, []), 1, drawings,
+                           fit_steps(0.9))
+    # 45 mm of text and the map fit at full size: the clock stays out, the map takes the room.
+    assert fitted.fit == 1.0 and not fitted.spilled
+    assert fitted.art["clock"] == 0 and fitted.art["map"] == pytest.approx(44.4, abs=0.6)
+
+
 def test_text_too_long_for_the_floor_is_reported_not_squeezed():
     fitted = fit_to_panels(*model({"a": 200}, {"map": "a"}, []), 1,
                            {"map": ("a", ArtSize(10, 20, 40))}, fit_steps(0.95))
@@ -91,7 +110,8 @@ def test_the_build_reads_the_type_scale_and_drawing_sizes_from_the_tokens(projec
 
 
 @pytest.mark.parametrize(("token", "value", "message"), [
-    ("body-floor", "10px", "--body-floor is '10px'; it must be a length in pt, like 10pt"),
+    ("body-floor", "10px", "--body-floor is '10px'; it must be a length in pt over 0, like 10pt"),
+    ("body-handout", "0pt", "--body-handout is '0pt'; it must be a length in pt over 0"),
     ("art-body-map", "30mm 20mm 40mm", "--art-body-map: the three heights must not decrease"),
     ("art-needle-steps", "big", "--art-needle-steps must be three heights in mm"),
 ])
@@ -107,6 +127,18 @@ def test_a_bad_token_is_named_with_its_line(project, token, value, message):
     assert f"styles/tokens.css:{line}:" in result.stderr and message in result.stderr, \
         result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_tokens_are_read_wherever_they_stand_and_not_from_comments(project):
+    tokens = project / "styles/tokens.css"
+    text = tokens.read_text(encoding="utf-8")
+    text = text.replace("  --body-handout: 12pt;\n", "").replace(
+        "  --body-poster: 16pt;", "  --body-poster: 16pt; --body-handout: 13pt;")
+    tokens.write_text(text + "\n/* an example, not a token:\n  --body-floor: 2pt;\n*/\n",
+                      encoding="utf-8")
+    load_design.cache_clear()
+    design = load_design(project)
+    assert design.body_pt["handout"] == 13 and design.floor_pt == 10
 
 
 def test_a_drawing_is_placed_once(tmp_path):
