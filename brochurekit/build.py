@@ -46,7 +46,7 @@ from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
 from .project import PROJECT_INPUTS, Project
 from .pseudo import PSEUDO_LOCALES
-from .render import Job, jinja_environment, poster_scale, render_html
+from .render import Job, jinja_environment, paper_scale, render_html
 
 PROFILES = ("print", "screen")
 MANIFEST = "manifest.json"
@@ -728,8 +728,7 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
     # Long translations are fitted before they fail: the illustrations first, then the body
     # type as a whole (every panel keeps one size) down to the type scale's floor.
     design = load_design(renderer.root)
-    scale = poster_scale(PAPERS[job.clinic.paper_for(layout)]) \
-        if layout.paper_key == "poster_paper" else 1.0
+    scale = paper_scale(layout, PAPERS[job.clinic.paper_for(layout)])
     drawings = {section.illustration: (section.panel,
                                        design.art_for(section.illustration, layout.name, scale))
                 for section in localized.sections if section.illustration}

@@ -85,47 +85,42 @@ def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
         middle = low if unknown else (low + high) // 2
         unknown = False
         trial = lay_out(steps[middle], compact)
-        if not _spilled(trial, panel_fits) and len(trial.pages) == pages:
+        if not _spilled(panel_fits(trial)) and len(trial.pages) == pages:
             found, high = (middle, trial), middle - 1
         else:
             low, document = middle + 1, trial
     if found is None:
-        return Fitted(document, steps[-1], compact, _spilled(document, panel_fits))
+        return Fitted(document, steps[-1], compact, _spilled(panel_fits(document)))
     fit, document = steps[found[0]], found[1]
     return _size_drawings(lay_out, panel_fits, pages, drawings, fit, compact, document)
 
 
 def _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document) -> Fitted:
     """Grow or shrink each drawing by its panel's room, a few passes. An optional drawing that
-    still leaves its panel spilling at its smallest is left out; one that is out while its
-    panel has room for it is tried once (its labels and margins take OPTIONAL_EXTRA_MM)."""
+    its panel has no room for at its smallest is left out; one that is out while its panel
+    has room for it is tried once (its labels and margins take OPTIONAL_EXTRA_MM)."""
     fitting = None  # the last layout whose text fits
     tried: set[str] = set()
-    for _ in range(ART_PASSES + 1):
+    for last in [False] * ART_PASSES + [True]:
         fits = panel_fits(document)
-        spilled = _spilled(document, panel_fits)
+        spilled = _spilled(fits)
         if not spilled and len(document.pages) == pages:
             fitting = Fitted(document, fit, dict(art), ())
-        left_out = {name: 0.0 for name, (panel, size) in drawings.items()
-                    if size.optional and art[name] == size.smallest
-                    and panel in {f.name for f in spilled}}
-        tried |= set(left_out)
+        if last:
+            break
         room = {f.name: -(f.overflow_mm + ART_MARGIN_MM) for f in fits}
         returning = {name: size.clamp(room[panel] - OPTIONAL_EXTRA_MM)
                      for name, (panel, size) in drawings.items()
                      if size.optional and not art[name] and name not in tried
                      and room.get(panel, -math.inf) - OPTIONAL_EXTRA_MM >= size.smallest}
-        tried |= set(returning)
-        resized = {**_resized(art, drawings, fits), **left_out, **returning}
+        resized = {**_resized(art, drawings, fits), **returning}
+        # A drawing brought back or left out is not tried again: no back and forth.
+        tried |= set(returning) | {name for name in art if art[name] and not resized[name]}
         if all(abs(resized[name] - art[name]) < ART_STEP_MM for name in art):
             break
         art = resized
         document = lay_out(fit, art)
-    else:
-        spilled = _spilled(document, panel_fits)
-        if not spilled and len(document.pages) == pages:
-            fitting = Fitted(document, fit, dict(art), ())
-    return fitting or Fitted(document, fit, dict(art), _spilled(document, panel_fits))
+    return fitting or Fitted(document, fit, dict(art), spilled)
 
 
 def _beyond_drawings(fits: list, art: Mapping[str, float],
@@ -143,8 +138,9 @@ def _beyond_drawings(fits: list, art: Mapping[str, float],
     return False
 
 
-def _spilled(document, panel_fits) -> tuple:
-    return tuple(f for f in panel_fits(document) if f.overflow_mm > OVERFLOW_TOLERANCE_MM)
+def _spilled(fits: list) -> tuple:
+    """The panels of a measured layout whose text ends past their floor."""
+    return tuple(f for f in fits if f.overflow_mm > OVERFLOW_TOLERANCE_MM)
 
 
 def _resized(art: Mapping[str, float], drawings: Mapping[str, tuple[str, ArtSize]],
@@ -160,12 +156,11 @@ def _resized(art: Mapping[str, float], drawings: Mapping[str, tuple[str, ArtSize
         if not art[name]:  # left out: stays out at smaller type sizes
             resized[name] = 0.0
         elif math.isinf(overflow):  # the panel ran off the page: start again from the smallest
-            resized[name] = size.smallest
+            resized[name] = 0.0 if size.optional else size.smallest
         else:
             room = -(overflow + ART_MARGIN_MM) / max(1, sharing[panel])
             wanted = art[name] + room
-            # An optional drawing its panel has no room for even at its smallest is left out
-            # at once, rather than after a pass at its smallest.
+            # An optional drawing its panel has no room for even at its smallest is left out.
             resized[name] = 0.0 if size.optional and wanted < size.smallest \
                 else size.clamp(wanted)
     return resized

@@ -303,7 +303,11 @@ def cmyk_profile_url(clinic: Clinic) -> str:
     return profile.as_uri()
 
 
-def poster_scale(paper: Paper) -> float:
+def paper_scale(layout: Layout, paper: Paper) -> float:
+    """How much larger than on US Letter a layout is set: posters keep their proportions on
+    larger paper; brochures and handouts are set at one size."""
+    if layout.paper_key != "poster_paper":
+        return 1
     return round(paper.width_mm / PAPERS["letter"].width_mm, 4)
 
 
@@ -328,7 +332,7 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Pat
         page = f"@page {{ size: {width}mm {height}mm; margin: 0; }}"
         bleed = 0.0
     stack = ", ".join(f'"{family}"' for family in font_stack(locale)) + ", sans-serif"
-    scale = poster_scale(paper) if layout.paper_key == "poster_paper" else 1
+    scale = paper_scale(layout, paper)
     body = load_design(root).body_for(layout.name, locale)
     lines = [page]
     if profile == "print":

@@ -64,12 +64,6 @@ def pytest_configure(config):
         compileall.compile_dir(REPO / "brochurekit", quiet=1)
 
 
-def pytest_collection_modifyitems(config, items):
-    """The matrix module first: it is the longest unit of work, so starting it first keeps the
-    other worker from idling at the end while it finishes."""
-    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in SAME_WORKER_MODULES)
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadgroup":  # pyproject's addopts ask for loadgroup
