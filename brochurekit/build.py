@@ -40,7 +40,7 @@ from .files import (
     write_error,
     write_temporary,
 )
-from .fitting import fit_steps, fit_to_panels
+from .fitting import OVERFLOW_TOLERANCE_MM, Fitted, fit_steps, fit_to_panels
 from .inputs import InputsHasher
 from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
@@ -673,12 +673,15 @@ class _WorkerState:
         self.catalogs: dict[str, Translations | BrochureError] = {}
 
     def cells(self, task: list) -> Iterator[tuple[Job, Output | Failure, set]]:
-        """The profiles of one cell, on one worker (its fonts and images are warm)."""
+        """The profiles of one cell, on one worker (its fonts and images are warm, and they
+        share one fit)."""
+        shared_fits: dict = {}
         for job, inputs, date in task:
-            outcome, missing = self.cell(job, inputs, date)
+            outcome, missing = self.cell(job, inputs, date, shared_fits)
             yield job, outcome, missing
 
-    def cell(self, job: Job, inputs: str, date: str) -> tuple[Output | Failure, set]:
+    def cell(self, job: Job, inputs: str, date: str,
+             shared_fits: dict | None = None) -> tuple[Output | Failure, set]:
         from .pdf import panel_fits
 
         translations = None
@@ -687,7 +690,7 @@ class _WorkerState:
                 translations = _catalog(self.catalogs, self.project.root, job.locale).fresh()
                 output = _build_cell(job, self.out_dir, self.renderer, self.environment,
                                      translations, self.allow_incomplete, panel_fits, date,
-                                     self.keep_html)
+                                     self.keep_html, shared_fits)
             return replace(output, inputs=inputs), translations.missing
         except _CellTimeLimit:
             return Failure(job.name, f"{job.name}: stopped after {self.time_limit:g} s, the time "
@@ -713,37 +716,18 @@ def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
 
 
 def _build_cell(job, out_dir, renderer, environment, translations, allow_incomplete,
-                panel_fits, date: str, keep_html: Path | None = None) -> Output:
+                panel_fits, date: str, keep_html: Path | None = None,
+                shared_fits: dict | None = None) -> Output:
     layout = LAYOUTS[job.brochure.layout]
-    localized = translate(job.brochure, translations)
-    info = locale_info(job.locale)
-    rendered = render_html(environment, job, localized, translations, info, document_date=date)
-    if translations.missing:
-        if not allow_incomplete:
-            raise RenderError(f"{job.name}: " + missing_texts(job, translations.missing)
-                              + "; or build with --allow-incomplete to print a marked draft")
-        rendered = render_html(environment, job, localized, translations, info, draft=True,
-                               document_date=date)
+    localized, rendered = _render(job, environment, translations, allow_incomplete, date)
     _check_glyphs(job, rendered.html, localized)
-    # Long translations are fitted before they fail: the illustrations first, then the body
-    # type as a whole (every panel keeps one size) down to the type scale's floor.
     design = load_design(renderer.root)
-    scale = paper_scale(layout, PAPERS[job.clinic.paper_for(layout)])
-    drawings = {section.illustration: (section.panel,
-                                       design.art_for(section.illustration, layout.name, scale))
-                for section in localized.sections if section.illustration}
-    # Pseudo-locales run 40% longer than any real translation, to show what a long text does
-    # to a layout; they may go under the type scale's floor so that they still build.
     smallest = PSEUDO_SMALLEST_FIT if is_pseudo(job.locale) \
         else design.smallest_fit(layout.name, job.locale)
-
-    def lay_out(fit: float, art) -> object:
-        return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
-                               rendered.theme.css(fit, art), job.profile,
-                               job.clinic.branding.cmyk_profile)
-
-    fitted = fit_to_panels(lay_out, panel_fits, layout.pages, drawings,
-                           fit_steps(smallest))
+    fitted = _fitted(job, rendered, localized, renderer, panel_fits, design, smallest,
+                     lambda: _render(replace(job, profile=FITTING_PROFILE), environment,
+                                     translations, allow_incomplete, date)[1],
+                     {} if shared_fits is None else shared_fits)
     document, theme_css = fitted.document, rendered.theme.css(fitted.fit, fitted.art)
     if len(document.pages) != layout.pages:
         raise RenderError(f"{job.name}: the {layout.name} has {len(document.pages)} pages "
@@ -783,6 +767,68 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                   len(translations.missing), fitted.fit, tuple(warnings or ()), draft=draft,
                   art=fitted.art,
                   temporary=temporary.relative_to(out_dir).as_posix())
+
+
+# Both profiles of a cell lay out the same text in the same trim, so they share one fit: the
+# one found on this profile's layout. The other profile is laid out once at it (and searched
+# for itself only should its panels measure differently). The same inputs give the same fit
+# whichever profile is built, alone or with the other.
+FITTING_PROFILE = "print"
+
+
+def _render(job: Job, environment, translations, allow_incomplete: bool, date: str):
+    """The cell's text in its locale, and its HTML (a marked draft when text is missing and
+    the build allows it)."""
+    localized = translate(job.brochure, translations)
+    info = locale_info(job.locale)
+    rendered = render_html(environment, job, localized, translations, info, document_date=date)
+    if translations.missing:
+        if not allow_incomplete:
+            raise RenderError(f"{job.name}: " + missing_texts(job, translations.missing)
+                              + "; or build with --allow-incomplete to print a marked draft")
+        rendered = render_html(environment, job, localized, translations, info, draft=True,
+                               document_date=date)
+    return localized, rendered
+
+
+def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest,
+            render_fitting_profile, shared: dict) -> Fitted:
+    """The cell laid out with its body type and drawings fitted to the panels: long
+    translations are fitted before they fail, the drawings first, then the body type as a
+    whole (every panel keeps one size) down to the type scale's floor."""
+    layout = LAYOUTS[job.brochure.layout]
+    scale = paper_scale(layout, PAPERS[job.clinic.paper_for(layout)])
+    drawings = {section.illustration: (section.panel,
+                                       design.art_for(section.illustration, layout.name, scale))
+                for section in localized.sections if section.illustration}
+
+    def lay_out_for(rendered):
+        def lay_out(fit: float, art) -> object:
+            return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
+                                   rendered.theme.css(fit, art), rendered.theme.profile,
+                                   job.clinic.branding.cmyk_profile)
+        return lay_out
+
+    def search(rendered) -> Fitted:
+        return fit_to_panels(lay_out_for(rendered), panel_fits, layout.pages, drawings,
+                             fit_steps(smallest))
+
+    key = _key(job)[:3]
+    if job.profile == FITTING_PROFILE:
+        html, found = shared.get(key, (None, None))
+        if found is None or html != rendered.html:
+            found = search(rendered)
+        shared[key] = (rendered.html, found)
+        return found
+    if key not in shared:
+        fitting_rendered = render_fitting_profile()
+        shared[key] = (fitting_rendered.html, search(fitting_rendered))
+    found = shared[key][1]
+    document = lay_out_for(rendered)(found.fit, found.art)
+    if found.spilled or len(document.pages) != layout.pages or \
+            any(f.overflow_mm > OVERFLOW_TOLERANCE_MM for f in panel_fits(document)):
+        return search(rendered)
+    return Fitted(document, found.fit, found.art, ())
 
 
 def _refuse_links_out(out_dir: Path, job: Job, keep_html: bool) -> None:
