@@ -391,6 +391,20 @@ def clinic_logo(obj: Context, slug: str, file: Path) -> None:
     _warn(result.warnings)
 
 
+@clinic.command(name="photo")
+@click.argument("slug")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+def clinic_photo(obj: Context, slug: str, file: Path) -> None:
+    """Check FILE (JPEG or PNG) and put it on the tri-fold's cover."""
+    from brochurekit.clinicfiles import set_photo
+
+    result = _call(set_photo, obj.project.resolve(), slug, file)
+    click.echo(f"{slug}: photo set ({result.clinic.branding.photo.name}); the tri-fold's cover "
+               "shows it, cropped to fill its box")
+    _warn(result.warnings)
+
+
 @clinic.command(name="font")
 @click.argument("slug")
 @click.option("--heading", type=click.Path(path_type=Path), help="Font for headings.")

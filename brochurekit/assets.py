@@ -26,6 +26,13 @@ MAX_LOGO_PIXELS = 25_000_000
 # this size, so its resolution there is what the press sees.
 LOGO_BOX_MM = (57.0, 24.0)
 PRINT_DPI_GOOD, PRINT_DPI_MIN = 300, 150
+PHOTO_SUFFIXES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+MAX_PHOTO_PIXELS = 50_000_000
+# The largest box a clinic photo fills (the tri-fold cover's picture at its tallest, on the
+# widest panel: styles/tokens.css --art-cover-picture); the photo is cropped to fill it, so its
+# resolution there is what the press sees.
+PHOTO_BOX_MM = (83.0, 76.0)
 
 
 @dataclass(frozen=True)
@@ -35,16 +42,25 @@ class AssetCheck:
 
 
 def check_logo(path: Path) -> AssetCheck:
-    kind = LOGO_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        return AssetCheck(f"{path.name} should be an SVG, PNG or JPEG file")
-    if problem := _not_a_regular_file(path):
-        return AssetCheck(problem)
-    if path.stat().st_size > MAX_ASSET_BYTES:
-        return AssetCheck(f"{path.name} is larger than {MAX_ASSET_BYTES // 2**20} MB")
+    kind = _image_kind(path, LOGO_SUFFIXES, "an SVG, PNG or JPEG file", MAX_ASSET_BYTES)
+    if isinstance(kind, AssetCheck):
+        return kind
     if kind == "SVG":
         return _check_svg(path)
     return _check_raster(path, kind)
+
+
+def _image_kind(path: Path, kinds: dict[str, str], wanted: str, max_bytes: int,
+                hint: str = "") -> str | AssetCheck:
+    """The image format its name promises, or why the file is refused before it is opened."""
+    kind = kinds.get(path.suffix.lower())
+    if kind is None:
+        return AssetCheck(f"{path.name} should be {wanted}")
+    if problem := _not_a_regular_file(path):
+        return AssetCheck(problem)
+    if path.stat().st_size > max_bytes:
+        return AssetCheck(f"{path.name} is larger than {max_bytes // 2**20} MB{hint}")
+    return kind
 
 
 def _not_a_regular_file(path: Path) -> str | None:
@@ -170,7 +186,24 @@ def _drawn_elements(root: ElementTree.Element) -> int | None:
     return counted[id(root)]
 
 
-def _check_raster(path: Path, kind: str) -> AssetCheck:
+def check_photo(path: Path) -> AssetCheck:
+    """A clinic or practitioner photo: a PNG or JPEG sharp enough at its printed size."""
+    kind = _image_kind(path, PHOTO_SUFFIXES, "a JPEG or PNG photo (.jpg or .png)",
+                       MAX_PHOTO_BYTES, "; save it at about 1500 pixels wide, which prints sharp")
+    if isinstance(kind, AssetCheck):
+        return kind
+    return _check_raster(path, kind, "photo", MAX_PHOTO_PIXELS, photo_print_dpi,
+                         "as the cover photo")
+
+
+def photo_print_dpi(width_px: int, height_px: int) -> float:
+    """Resolution of a photo cropped to fill the cover's picture box."""
+    box_w, box_h = PHOTO_BOX_MM
+    return 25.4 / min(box_w / width_px, box_h / height_px)
+
+
+def _check_raster(path: Path, kind: str, what: str = "logo", max_pixels: int = MAX_LOGO_PIXELS,
+                  dpi_of=None, where: str = "on the cover") -> AssetCheck:
     from PIL import Image  # Pillow comes with WeasyPrint; only raster logos need it
 
     # Pillow refuses huge images in open() with its own message; lift its guard for the
@@ -188,19 +221,20 @@ def _check_raster(path: Path, kind: str) -> AssetCheck:
             if image.format != kind:
                 return AssetCheck(f"{path.name} is {image.format or 'not an image'}, not {kind} "
                                   "as its name says")
-            if width * height > MAX_LOGO_PIXELS:
-                return AssetCheck(f"{path.name} is {width} x {height} pixels, more than a logo "
-                                  f"needs ({MAX_LOGO_PIXELS // 1_000_000} million at most)")
+            if width * height > max_pixels:
+                return AssetCheck(f"{path.name} is {width} x {height} pixels, more than a {what} "
+                                  f"needs ({max_pixels // 1_000_000} million at most)")
             image.verify()  # reads the whole file: truncated or corrupt data fails here
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         return AssetCheck(f"{path.name} is not a readable {kind} image ({exc})")
-    dpi = print_dpi(width, height)
+    dpi = (dpi_of or print_dpi)(width, height)
+    better = "a larger image or SVG" if what == "logo" else "a larger photo"
     if dpi < PRINT_DPI_MIN:
-        return AssetCheck(f"{path.name} prints at only {dpi:.0f} dpi on the cover (at least "
-                          f"{PRINT_DPI_MIN}, ideally {PRINT_DPI_GOOD}); use a larger image or SVG")
+        return AssetCheck(f"{path.name} prints at only {dpi:.0f} dpi {where} (at least "
+                          f"{PRINT_DPI_MIN}, ideally {PRINT_DPI_GOOD}); use {better}")
     if dpi < PRINT_DPI_GOOD:
-        return AssetCheck(warning=f"{path.name} prints at {dpi:.0f} dpi on the cover; "
-                                  f"{PRINT_DPI_GOOD} dpi or an SVG would print sharper")
+        return AssetCheck(warning=f"{path.name} prints at {dpi:.0f} dpi {where}; "
+                                  f"{PRINT_DPI_GOOD} dpi ({better}) would print sharper")
     return AssetCheck()
 
 

@@ -801,6 +801,8 @@ def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest,
     drawings = {section.illustration: (section.panel,
                                        design.art_for(section.illustration, layout.name, scale))
                 for section in localized.sections if section.illustration}
+    drawings.update({name: (panel, design.art_for(name, layout.name, scale))
+                     for name, panel in layout.pictures})
 
     def lay_out_for(rendered):
         def lay_out(fit: float, art) -> object:

@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from .assets import check_font, check_logo, font_characters
+from .assets import check_font, check_logo, check_photo, font_characters
 from .catalogs import SOURCE_LOCALE, catalog_path, project_locales, read_template
 from .clinics import (
     CREDENTIAL_CONTEXT,
@@ -58,6 +58,8 @@ SETTABLE = {
     "practitioners": "people",  # "Name, credential; Name, credential"
 }
 # welcome.<locale> is settable too (the clinic's own line, by language).
+# Keys naming a file: set by the commands that check the file, removed by `unset`.
+FILE_KEYS = ("logo", "photo", "fonts.heading", "fonts.body")
 REQUIRED = ("name",)
 
 
@@ -157,7 +159,8 @@ def set_value(root: Path, slug: str, key: str, value: str) -> EditResult:
 @_locked
 def unset_value(root: Path, slug: str, key: str) -> EditResult:
     path = existing_clinic(root, slug)
-    _kind_of(key)
+    if key not in FILE_KEYS:  # a file's key may be removed (the file stays in the folder)
+        _kind_of(key)
     if key in REQUIRED:
         raise InputError(f"{key!r} is required and cannot be removed; set another value instead")
     data = _load(path, root)
@@ -179,6 +182,19 @@ def set_logo(root: Path, slug: str, source: Path) -> EditResult:
         raise InputError(check.problem, Location(source))
     target_name = f"logo{source.suffix.lower()}"
     return _with_asset(root, slug, path, source, target_name, ("logo",),
+                       (check.warning,) if check.warning else ())
+
+
+@_locked
+def set_photo(root: Path, slug: str, source: Path) -> EditResult:
+    """Check a photo and copy it into the clinic's folder as photo.<ext>: the tri-fold's cover
+    shows it (cropped to fill its box) instead of the drawing."""
+    path = existing_clinic(root, slug)
+    check = check_photo(source)
+    if check.problem:
+        raise InputError(check.problem, Location(source))
+    suffix = ".jpg" if source.suffix.lower() == ".jpeg" else source.suffix.lower()
+    return _with_asset(root, slug, path, source, f"photo{suffix}", ("photo",),
                        (check.warning,) if check.warning else ())
 
 
@@ -241,8 +257,9 @@ def _kind_of(key: str) -> str:
         return "text"
     if key not in SETTABLE:
         hint = suggest(key, SETTABLE, "valid keys")
-        if key in ("logo", "fonts.heading", "fonts.body"):
-            hint = "use `ims-brochure clinic logo` or `clinic font`, which check the file"
+        if key in FILE_KEYS:
+            hint = ("use `ims-brochure clinic logo`, `clinic photo` or `clinic font`, which "
+                    "check the file")
         raise InputError(f"unknown key {key!r}; {hint} (and welcome.<locale>)")
     return SETTABLE[key]
 
@@ -387,6 +404,7 @@ def describe(root: Path, slug: str) -> dict:
         "primary": branding.primary.css,
         "accent": branding.accent.css,
         "logo": branding.logo.name if branding.logo else None,
+        "photo": branding.photo.name if branding.photo else None,
         "fonts": [f.name for f in (branding.heading_font, branding.body_font) if f],
         "phone": contact.phone,
         "email": contact.email,
@@ -415,6 +433,8 @@ def validate(root: Path, slug: str | None) -> tuple[list[str], list[str]]:
             notes.append(f"{name}: no logo; the cover shows the clinic's name instead "
                          "(`ims-brochure clinic logo`)")
         elif (check := check_logo(clinic.branding.logo)).warning:
+            notes.append(f"{name}: {check.warning}")
+        if clinic.branding.photo and (check := check_photo(clinic.branding.photo)).warning:
             notes.append(f"{name}: {check.warning}")
         if not clinic.contact.booking_url:
             notes.append(f"{name}: no booking URL, so no QR code on the back")

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 import phonenumbers
 from babel.numbers import list_currencies
 
-from .assets import check_font, check_icc, check_logo
+from .assets import check_font, check_icc, check_logo, check_photo
 from .errors import InputError, Location
 from .hours import Opening, parse_hours
 from .layouts import BROCHURE_PAPERS, PAPERS, Layout
@@ -110,6 +110,8 @@ class Branding:
     heading_font: Path | None = None
     body_font: Path | None = None
     cmyk_profile: Path | None = None  # the print shop's ICC profile, if it gave one
+    photo: Path | None = None  # a photo of the clinic or its team, for the cover
+    photo_url: str = ""
 
     @property
     def on_primary(self) -> Color:
@@ -172,7 +174,8 @@ class Clinic:
         return texts["en"], locale == "en"
 
 
-CLINIC_KEYS = ("name", "locales", "paper", "poster_paper", "colors", "logo", "fonts", "contact",
+CLINIC_KEYS = ("name", "locales", "paper", "poster_paper", "colors", "logo", "photo", "fonts",
+               "contact",
                "address", "country", "print_profile", "hours", "practitioners", "price", "welcome")
 
 
@@ -212,6 +215,7 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
     if primary is not None:
         _check_contrast(top, primary)
     logo = _asset(top, ("logo",), asset_dir, check_logo) if top.has("logo") else None
+    photo = _asset(top, ("photo",), asset_dir, check_photo) if top.has("photo") else None
     heading_font = body_font = None
     if top.has("fonts"):
         fonts = top.sub("fonts")
@@ -232,9 +236,10 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
     if len(errors) > before:
         return None
     logo_url = quote(logo.relative_to(root).as_posix()) if logo else ""
+    photo_url = quote(photo.relative_to(root).as_posix()) if photo else ""
     return Clinic(slug, display, name, locales, paper,
                   Branding(primary, accent, logo, logo_url, heading_font, body_font,
-                           cmyk_profile),
+                           cmyk_profile, photo, photo_url),
                   contact, address, country, hours, practitioners, price, welcome, poster_paper)
 
 

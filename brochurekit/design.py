@@ -13,12 +13,15 @@ from pathlib import Path
 
 from .content import ILLUSTRATIONS
 from .errors import InputError, Location
+from .layouts import LAYOUTS
 
 TOKENS = Path("styles") / "tokens.css"
 # Scripts set optically larger than Latin, by the first part of a locale's identifier.
 SCRIPT_OF_LANGUAGE = {"ar": "arabic", "fa": "arabic", "pa": "gurmukhi"}
 _LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(pt|mm|rem)$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+# Pictures a layout's template places itself (styles/tokens.css sizes them like the drawings).
+PICTURES = tuple(sorted({name for layout in LAYOUTS.values() for name, _ in layout.pictures}))
 # Whatever the floor, fitting never scales type to less than this share of its design size.
 SMALLEST_FIT = 0.85
 
@@ -112,7 +115,7 @@ def load_design(root: Path) -> Design:
         floor_pt=value("body-floor", "pt"),
         script_scale={script: value(f"script-scale-{script}", None)
                       for script in set(SCRIPT_OF_LANGUAGE.values())},
-        art={**{name: art(name) for name in ILLUSTRATIONS},
+        art={**{name: art(name) for name in ILLUSTRATIONS + PICTURES},
              # A layout may size an illustration its own way: --art-NAME-LAYOUT.
              **{f"{name}-{layout}": art(f"{name}-{layout}") for name in ILLUSTRATIONS
                 for layout in ("tri-fold", "handout", "poster")

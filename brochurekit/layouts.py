@@ -58,6 +58,9 @@ class Layout:
     landscape: bool
     # Which clinic setting chooses the paper: "paper" or "poster_paper".
     paper_key: str = "paper"
+    # Pictures the template places itself (not a section's), sized by the build like the
+    # illustrations: (name, panel).
+    pictures: tuple[tuple[str, str], ...] = ()
 
     @property
     def stylesheets(self) -> tuple[str, ...]:
@@ -68,7 +71,9 @@ class Layout:
 LAYOUTS = {
     "tri-fold": Layout("tri-fold", "tri-fold.html", "tri-fold.css", pages=2,
                        content_panels=("flap", "inside-1", "inside-2", "inside-3", "back"),
-                       landscape=True),
+                       landscape=True,
+                       # The clinic's photo, or a drawing, under the cover's promise.
+                       pictures=(("cover-picture", "front"),)),
     "handout": Layout("handout", "handout.html", "handout.css", pages=2,
                       content_panels=("page-1", "page-2"), landscape=False),
     "poster": Layout("poster", "poster.html", "poster.css", pages=1,

@@ -187,6 +187,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             # Relative to the document's base URL (the project), so the same project renders
             # to the same bytes wherever it lies on disk.
             clinic_logo_url=job.clinic.branding.logo_url,
+            clinic_photo_url=job.clinic.branding.photo_url,
             # Inline drawings take their colours as attributes, not from CSS variables.
             colors=palette(job.clinic, job.profile),
             kept_lines=kept_lines,

@@ -153,3 +153,19 @@ def figures(reader: PdfReader) -> tuple[int, int]:
             kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
             pending += [kid.get_object() for kid in kids if hasattr(kid, "get_object")]
     return count, with_alt
+
+
+def figure_alts(reader: PdfReader) -> list[str]:
+    """The alternate text of every Figure in the structure tree, in tree order."""
+    root = reader.trailer["/Root"].get("/StructTreeRoot")
+    found, pending = [], [root.get_object()] if root is not None else []
+    while pending:
+        node = pending.pop(0)
+        if not hasattr(node, "get"):  # a marked-content number, not an element
+            continue
+        if node.get("/S") == "/Figure" and "/Alt" in node:
+            found.append(str(node["/Alt"]))
+        kids = node.get("/K")
+        kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+        pending += [kid.get_object() for kid in kids if hasattr(kid, "get_object")]
+    return found

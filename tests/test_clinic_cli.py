@@ -18,7 +18,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 
 from .conftest import REPO, copy_project, run_cli
-from .pdftools import fonts, text
+from .pdftools import figure_alts, fonts, text
 
 SLUG = "kits-point"
 CLINIC = Path("brochures/clinics/kits-point.yaml")
@@ -149,6 +149,45 @@ def test_a_mid_resolution_logo_is_accepted_with_a_warning(kits, tmp_path):
     result = clinic(kits, "logo", SLUG, str(_png(tmp_path / "mid.png", (450, 190))))
     ok(result)
     assert "prints at" in result.stderr and "300 dpi" in result.stderr
+
+
+def _photo(path: Path, size: tuple[int, int]) -> Path:
+    """A JPEG with detail in it (a flat colour would compress to nothing)."""
+    image = Image.effect_mandelbrot(size, (-2.0, -1.2, 0.8, 1.2), 60).convert("RGB")
+    image.save(path, quality=90)
+    return path
+
+
+def test_a_clinic_photo_prints_on_the_cover_in_press_cmyk_and_is_described(kits, tmp_path):
+    folder = kits / "brochures/clinics/kits-point"
+    before = (kits / CLINIC).read_bytes()
+    # Refused, and nothing changes: too few pixels for its printed size, or not a photo.
+    small = clinic(kits, "photo", SLUG, str(_photo(tmp_path / "small.jpg", (300, 260))))
+    assert small.returncode == 2, small.stdout + small.stderr
+    assert "small.jpg prints at only 92 dpi as the cover photo (at least 150" in small.stderr
+    vector = clinic(kits, "photo", SLUG, str(folder / "logo.svg"))
+    assert "logo.svg should be a JPEG or PNG photo" in vector.stderr
+    assert (kits / CLINIC).read_bytes() == before and not list(folder.glob("photo*"))
+
+    ok(clinic(kits, "photo", SLUG, str(_photo(tmp_path / "team.jpeg", (1300, 1200)))))
+    assert "photo: photo.jpg" in (kits / CLINIC).read_text()
+    result = run_cli("--project", str(kits), "build", "--clinic", SLUG, "--locale", "en",
+                     "--brochure", "ims-overview")
+    ok(result)
+    out = kits / "out" / SLUG
+    listing = subprocess.run(["pdfimages", "-list", str(out / "ims-overview-en-print.pdf")],
+                             capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    # The press gets the photo in CMYK at full resolution, on the cover (page 1).
+    assert [row.split()[:6] for row in listing] == [["1", "0", "image", "1300", "1200", "cmyk"]]
+    from pypdf import PdfReader
+
+    alts = figure_alts(PdfReader(out / "ims-overview-en-screen.pdf"))
+    assert "A photo from Kits Point Physio & Wellness" in alts, alts
+    manifest = json.loads((kits / "out/manifest.json").read_text())
+    assert all(entry["art"]["cover-picture"] > 0 for entry in manifest), manifest
+
+    ok(clinic(kits, "unset", SLUG, "photo"))
+    assert "photo" not in (kits / CLINIC).read_text()
 
 
 def _latin_only_font(tmp_path: Path) -> Path:
