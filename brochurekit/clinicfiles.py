@@ -48,6 +48,7 @@ SETTABLE = {
     "contact.email": "text",
     "contact.website": "text",
     "contact.booking_url": "text",
+    "contact.booking_display": "text",  # the booking address as printed, e.g. kp.example/book
     "address": "lines",  # "14 Riverside Walk; London SE1 9XX"
     "country": "upper",
     "hours": "text",
@@ -410,6 +411,7 @@ def describe(root: Path, slug: str) -> dict:
         "email": contact.email,
         "website": contact.website,
         "booking_url": contact.booking_url,
+        "booking_display": contact.booking_display,
         "address": list(clinic.address),
         "country": clinic.country,
         "hours": [f"{days} {times}" for days, times in format_hours(clinic.hours, conventions)],

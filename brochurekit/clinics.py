@@ -128,6 +128,9 @@ class Contact:
     email: str | None = None
     website: str | None = None
     booking_url: str | None = None
+    # How the booking address prints (the QR code and link still open booking_url): a short
+    # form that fits on one line, such as a short link the clinic redirects.
+    booking_display: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,14 +315,30 @@ def _contact(top: Fields, country: str | None) -> Contact:
     if not top.has("contact"):
         return Contact()
     contact = top.sub("contact")
-    contact.only(("phone", "email", "website", "booking_url"))
+    contact.only(("phone", "email", "website", "booking_url", "booking_display"))
     phone = contact.parsed("phone", lambda text: parse_phone(text, country), required=False)
     return Contact(
         phone[0] if phone else None, phone[1] if phone else None,
         contact.parsed("email", _email, required=False),
         contact.parsed("website", https_url, required=False),
         contact.parsed("booking_url", https_url, required=False),
+        contact.parsed("booking_display", short_address, required=False),
     )
+
+
+# A web address as printed for people to type: a host name with a dot, then an optional path.
+_SHORT_ADDRESS = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?:/[\w.~%-]+)*/?")
+SHORT_ADDRESS_MAX = 40
+
+
+def short_address(text: str) -> str:
+    """The printed form of the booking address, checked to read as one."""
+    address = text.strip()
+    if not _SHORT_ADDRESS.fullmatch(address) or len(address) > SHORT_ADDRESS_MAX:
+        raise ValueError(f"{text[:60]!r} is not a short web address; write it as people type "
+                         f"it, without https:// and at most {SHORT_ADDRESS_MAX} characters, "
+                         "like kitspoint.example/book")
+    return address
 
 
 def parse_phone(text: str, country: str | None) -> tuple[str, str]:

@@ -72,8 +72,10 @@ class Theme:
 class RenderedHtml:
     html: str
     theme: Theme
-    # The parts of web and e-mail addresses that must each print on one line, by number.
+    # The parts of web and e-mail addresses that must each print on one line, by number, and
+    # the clinic setting each comes from (what to shorten should one not fit).
     kept_lines: tuple[str, ...] = ()
+    kept_settings: tuple[str, ...] = ()
 
 
 class KeptLines:
@@ -82,10 +84,12 @@ class KeptLines:
 
     def __init__(self):
         self.texts: list[str] = []
+        self.settings: list[str] = []
 
-    def mark(self, text: str) -> Markup:
+    def mark(self, text: str, setting: str) -> Markup:
         number = len(self.texts)
         self.texts.append(text)
+        self.settings.append(setting)
         return Markup('<span class="keep" id="keep-{n}">{text}</span>').format(
             n=number, text=text)
 
@@ -102,6 +106,7 @@ def jinja_environment(templates: Path) -> Environment:
     environment.policies["ext.i18n.trimmed"] = True
     environment.filters["display_url"] = display_url
     environment.filters["address_lines"] = address_lines
+    environment.filters["one_line"] = one_line
     environment.filters["phone"] = inline_phone
     environment.filters["halves"] = balanced_halves
     environment.filters["direction"] = text_direction
@@ -137,12 +142,19 @@ def balanced_halves(things: list, text=lambda thing: thing) -> tuple[list, list]
 
 
 @pass_context
-def address_lines(context, address: str) -> Markup:
+def address_lines(context, address: str, setting: str) -> Markup:
     """An address (web or e-mail, as displayed) that may break only after a "/" or before an
-    "@", never inside a name: "harbourfront- | movement.example" reads as two addresses."""
+    "@", never inside a name: "harbourfront- | movement.example" reads as two addresses.
+    `setting` is the clinic setting it comes from."""
     parts = re.findall(r"[^/@]*/|@?[^/@]+|@", address)
     kept: KeptLines = context["kept_lines"]
-    return Markup("<wbr>").join(kept.mark(part) for part in parts)
+    return Markup("<wbr>").join(kept.mark(part, setting) for part in parts)
+
+
+@pass_context
+def one_line(context, address: str, setting: str) -> Markup:
+    """An address printed whole on one line (one to type from paper: the booking address)."""
+    return context["kept_lines"].mark(address, setting)
 
 
 def text_direction(text: str) -> str:
@@ -205,7 +217,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
         raise RenderError(f"{job.name}: template error: {exc}",
                           _template_location(exc, layout.template)) from None
     return RenderedHtml(html, Theme(job.clinic, paper, job.profile, job.locale, root, layout),
-                        tuple(kept_lines.texts))
+                        tuple(kept_lines.texts), tuple(kept_lines.settings))
 
 
 def clinic_texts(clinic: Clinic, locale: str, translations: Translations,

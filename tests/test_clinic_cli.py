@@ -109,6 +109,9 @@ def test_a_hand_written_comment_survives_set(kits):
     ("price", "cheap", "is not a price"),
     ("price", "95 XYZ", "is not a currency code"),
     ("name", "  ", "is empty"),
+    ("contact.booking_display", "https://kitspoint.example/book",
+     "is not a short web address; write it as people type it, without https://"),
+    ("contact.booking_display", "kitspoint.example/" + "b" * 30, "at most 40 characters"),
 ])
 def test_bad_values_are_refused_and_the_file_is_unchanged(kits, key, value, message):
     path = kits / CLINIC

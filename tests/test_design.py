@@ -162,3 +162,7 @@ def test_an_address_wider_than_its_panel_fails_the_cell_and_names_it(project):
     assert ("'thameside-physiotherapy-and-sports-injury-clinic-of-south-london.example' "
             "(page 1) is ") in result.stderr, result.stderr
     assert "wider than its panel" in result.stderr and "Traceback" not in result.stderr
+    # The web address breaks between its parts, the booking address not at all: each names
+    # the setting that gives the clinic a shorter one.
+    assert ("(clinic set thameside contact.booking_display ..., clinic set thameside "
+            "contact.website ...)") in result.stderr, result.stderr
