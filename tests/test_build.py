@@ -294,7 +294,7 @@ def test_manifest_lists_every_pdf_with_its_hash(matrix):
         # Every drawing the brochure places is listed with its fitted height (0: left out).
         assert all(isinstance(height, float) and height >= 0 for height in entry["art"].values())
         assert set(entry["art"]) == {"ims-overview": {"needle-steps", "body-map",
-                                                      "session-glance"},
+                                                      "session-glance", "cover-picture"},
                                      "ims-aftercare": {"needle-steps", "session-glance"},
                                      "ims-poster": {"body-map"}}[entry["brochure"]]
         assert re.fullmatch(r"[0-9a-f]{64}", entry["inputs"])
