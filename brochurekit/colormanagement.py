@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import InputError, Location
 
 DEFAULT_CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+SPECK = 0.02
 _HEX = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 
 
@@ -38,7 +39,9 @@ def rgb_to_cmyk(rgb: tuple[int, int, int], profile: Path) -> tuple[float, float,
 
     pixel = Image.new("RGB", (1, 1), rgb)
     converted = _transform(profile).apply(pixel).getpixel((0, 0))
-    return tuple(round(value / 255, 4) for value in converted)
+    # An ink under 2% prints as a speckle on its plate, not as colour; conversions leave such
+    # traces (a K of 1/255 in a brand orange).
+    return tuple(0.0 if value / 255 < SPECK else round(value / 255, 4) for value in converted)
 
 
 def css_cmyk(inks: tuple[float, float, float, float]) -> str:

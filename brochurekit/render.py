@@ -226,8 +226,11 @@ def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
     conventions = hours_locale(locale, clinic.country)
     texts: dict = {
         "hours": format_hours(clinic.hours, conventions) if clinic.hours else [],
-        "price": format_currency(clinic.price.amount, clinic.price.currency,
-                                 locale=conventions) if clinic.price else None,
+        # Isolated (LRI ... PDI) so that in Arabic or Persian text "CA$ 95.00" keeps its own
+        # order instead of reading "$CA 95.00".
+        "price": "\u2066" + format_currency(clinic.price.amount, clinic.price.currency,
+                                            locale=conventions) + "\u2069"
+        if clinic.price else None,
         "phone_inline": inline_phone(clinic.contact.phone) if clinic.contact.phone else None,
         "booking_qr": qr_svg(clinic.contact.booking_url, translations.gettext(
             "Scan to book online"), palette(clinic, profile)["qr"])
@@ -305,6 +308,11 @@ def palette(clinic: Clinic, profile: str) -> Mapping[str, str]:
     result = {name: css_cmyk(color.cmyk or rgb_to_cmyk((color.red, color.green, color.blue),
                                                        profile_path))
               for name, color in colors.items()}
+    # Text in the near-black ink prints in black ink only: four plates never register
+    # perfectly, and small type in a rich black fringes (preflight flags it under 12 pt).
+    for name, color in colors.items():
+        if color == INK:
+            result[name] = "device-cmyk(0 0 0 1)"
     result["qr"] = "device-cmyk(0 0 0 1)"  # black ink only, sharpest for scanning
     result["paper"] = "device-cmyk(0 0 0 0)"
     result["registration"] = "device-cmyk(1 1 1 1)"  # crop marks print on every plate

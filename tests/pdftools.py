@@ -169,3 +169,18 @@ def figure_alts(reader: PdfReader) -> list[str]:
         kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
         pending += [kid.get_object() for kid in kids if hasattr(kid, "get_object")]
     return found
+
+
+def text_colors(path: Path) -> Counter:
+    """How many text-showing operations each CMYK fill colour paints, over every page."""
+    from pypdf.generic import ContentStream
+
+    reader, counts = PdfReader(path), Counter()
+    for page in reader.pages:
+        color = None
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator in (b"k", b"sc", b"scn") and len(operands) == 4:
+                color = tuple(round(float(value), 4) for value in operands)
+            elif operator in (b"Tj", b"TJ", b"'", b'"'):
+                counts[color] += 1
+    return counts

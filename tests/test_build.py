@@ -30,6 +30,7 @@ from .pdftools import (
     fonts,
     inflated,
     text,
+    text_colors,
     text_runs,
     type_sizes,
     words,
@@ -367,6 +368,23 @@ def test_screen_tri_folds_tag_the_logo_qr_code_and_drawings_with_alternative_tex
     for slug, locale in CELLS:
         count, with_alt = figures(PdfReader(pdf_of(out, slug, locale, profile="screen")))
         assert with_alt == count >= 3, (slug, locale, count, with_alt)
+
+
+@pytest.mark.parametrize("slug", CLINICS)
+def test_print_text_is_in_black_ink_only_and_no_colour_has_specks(matrix, slug):
+    """Body text prints in black ink alone (a rich black of four plates fringes in small
+    type), and no colour of any text carries a trace of an ink (under 2%) from the profile.
+    (A poster sets most of its large type in the brand colour.)"""
+    out, _ = matrix
+    for pdf in sorted((out / slug).glob("*-print.pdf")):
+        colors = text_colors(pdf)
+        if "poster" not in pdf.name:
+            assert colors.most_common(1)[0][0] == (0.0, 0.0, 0.0, 1.0), (pdf.name, colors)
+        for color in colors:
+            assert color is not None and not any(0 < ink < 0.02 for ink in color), \
+                (pdf.name, color)
+            rich_black = color[3] > 0.5 and sum(color[:3]) > 0
+            assert not rich_black, (pdf.name, color)
 
 
 def test_addresses_break_only_between_their_parts_and_the_booking_address_not_at_all(matrix):
