@@ -630,6 +630,9 @@ def _worker_main(connection, parent: int, *settings) -> None:
         pass  # the build is over or interrupted
 
 
+ALARM_REPEAT_S = 0.05
+
+
 class _CellTimeLimit(BaseException):
     """Raised by the alarm inside a cell that runs too long; a BaseException, so that no
     library's `except Exception` can swallow it."""
@@ -642,14 +645,20 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
+    active = [True]
+
     def expire(signum, frame):
-        raise _CellTimeLimit
+        if active[0]:
+            raise _CellTimeLimit
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The alarm repeats: one that lands inside a callback from C (Pango calls back into
+    # Python) is printed and dropped there, and the next one stops the cell.
+    signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT_S)
     try:
         yield
     finally:
+        active[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 

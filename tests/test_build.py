@@ -206,6 +206,30 @@ def test_bleed_runs_past_trim_and_crop_marks_stay_visible(matrix, tmp_path):
     assert any(sum(pixel) < 740 for pixel in left_mark), "crop mark not visible"
 
 
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_tri_fold_print_files_mark_each_fold_outside_the_bleed(matrix, tmp_path, locale):
+    """The roll fold's panels differ in width, so each sheet marks its two folds (mirrored in
+    right-to-left) above and below the trim, where the crop marks are; nowhere else between
+    the corners is there a mark."""
+    from brochurekit.layouts import PAPERS, tri_fold_sheets
+
+    out, _ = matrix
+    subprocess.run(["pdftoppm", "-png", "-r", "144", str(pdf_of(out, "cedar-grove", locale)),
+                    str(tmp_path / "p")], check=True)
+    px = 2  # pixels per point: a dashed hairline is too faint to find at 72 dpi
+    room = 36 * px  # crop-mark room
+    sheets = tri_fold_sheets(PAPERS["letter"], right_to_left=locale == "ar")
+    for sheet, png in zip(sheets, sorted(tmp_path.glob("p*.png")), strict=True):
+        image = Image.open(png).convert("L")
+        folds = [room + panel.x_mm * 72 / 25.4 * px for panel in sheet.panels[1:]]
+        for y_range in (range(0, 16 * px), range(image.height - 16 * px, image.height)):
+            marked = {x for x in range(room + 20 * px, image.width - room - 20 * px)
+                      if any(image.getpixel((x, y)) < 240 for y in y_range)}
+            assert marked and all(any(abs(x - fold) <= 2 for fold in folds) for x in marked), \
+                (png.name, sorted(marked), folds)
+            assert all(any(abs(x - fold) <= 2 for x in marked) for fold in folds), \
+                (png.name, sorted(marked), folds)
+
 @pytest.mark.parametrize(("slug", "locale"), CELLS)
 def test_print_pdfs_are_pdf_x4_with_a_cmyk_output_intent_and_no_rgb(matrix, slug, locale,
                                                                       tmp_path):
