@@ -40,7 +40,7 @@ from .files import (
     write_error,
     write_temporary,
 )
-from .fitting import OVERFLOW_TOLERANCE_MM, Fitted, fit_steps, fit_to_panels
+from .fitting import Fitted, at_fit, fit_steps, fit_to_panels
 from .inputs import InputsHasher
 from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
@@ -836,12 +836,8 @@ def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest,
     if key not in shared:
         fitting_rendered = render_fitting_profile()
         shared[key] = (fitting_rendered.html, search(fitting_rendered))
-    found = shared[key][1]
-    document = lay_out_for(rendered)(found.fit, found.art)
-    if found.spilled or len(document.pages) != layout.pages or \
-            any(f.overflow_mm > OVERFLOW_TOLERANCE_MM for f in panel_fits(document)):
-        return search(rendered)
-    return Fitted(document, found.fit, found.art, ())
+    return at_fit(lay_out_for(rendered), panel_fits, layout.pages, shared[key][1]) \
+        or search(rendered)
 
 
 def _refuse_links_out(out_dir: Path, job: Job, keep_html: bool) -> None:

@@ -11,7 +11,7 @@ import pytest
 from brochurekit.content import load_brochure
 from brochurekit.design import ArtSize, load_design
 from brochurekit.errors import InputError
-from brochurekit.fitting import fit_steps, fit_to_panels
+from brochurekit.fitting import at_fit, fit_steps, fit_to_panels
 
 from .conftest import run_cli
 
@@ -69,6 +69,22 @@ def test_a_long_text_shrinks_the_drawing_then_leaves_the_optional_one_out_then_t
     longest = fit_to_panels(*model({"a": 95, "b": 95}, {"map": "a", "clock": "b"}, []), 1,
                             drawings, fit_steps(0.9))
     assert longest.fit == 0.9 and not longest.spilled
+
+
+def test_the_other_profile_takes_the_fit_in_one_layout_only_where_it_fits_there():
+    drawings = {"map": ("a", ArtSize(10, 20, 40))}
+    fitted = fit_to_panels(*model({"a": 60}, {"map": "a"}, []), 1, drawings, fit_steps(0.9))
+    calls = []
+    same = at_fit(*model({"a": 60}, {"map": "a"}, calls), 1, fitted)
+    assert same.fit == fitted.fit and same.art == fitted.art and not same.spilled
+    assert len(calls) == 1
+    # Panels that measure longer in the other profile: the fit found is not taken.
+    assert at_fit(*model({"a": 75}, {"map": "a"}, []), 1, fitted) is None
+    # A fit that failed is not laid out again.
+    failed = fit_to_panels(*model({"a": 200}, {"map": "a"}, []), 1, drawings, fit_steps(0.9))
+    calls = []
+    assert failed.spilled and at_fit(*model({"a": 200}, {"map": "a"}, calls), 1, failed) is None
+    assert calls == []
 
 
 def test_a_drawing_that_gives_back_nothing_leaves_the_type_to_be_fitted():
