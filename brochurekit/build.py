@@ -754,12 +754,14 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
 
     past = lines_past_edges(document)
     if past:
+        kept = [(rendered.kept_lines[part], page, mm) for part, page, mm in past]
+        settings = sorted({line.setting for line, _, _ in kept})
         raise RenderError(f"{job.name}: " + "; ".join(
-            f"{rendered.kept_lines[part]!r} (page {page}) is {mm:.1f} mm wider than its panel"
-            for part, page, mm in past) + "; a web or e-mail address breaks only after a \"/\" "
+            f"{line.text!r} (page {page}) is {mm:.1f} mm wider than its panel"
+            for line, page, mm in kept) + "; a web or e-mail address breaks only after a \"/\" "
             "or before an \"@\", and the booking address prints whole: give the clinic a shorter "
-            "one (" + ", ".join(f"clinic set {job.clinic.slug} {setting} ..." for setting in sorted(
-                {rendered.kept_settings[part] for part, _, _ in past})) + ")")
+            "one (" + ", ".join(f"clinic set {job.clinic.slug} {setting} ..."
+                                for setting in settings) + ")")
     identifier = hashlib.sha256((rendered.html + theme_css).encode()).hexdigest()[:32].encode()
     _refuse_links_out(out_dir, job, keep_html is not None)
     if keep_html:  # for the benchmark: the same documents, for the `weasyprint` command

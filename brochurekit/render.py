@@ -72,10 +72,14 @@ class Theme:
 class RenderedHtml:
     html: str
     theme: Theme
-    # The parts of web and e-mail addresses that must each print on one line, by number, and
-    # the clinic setting each comes from (what to shorten should one not fit).
-    kept_lines: tuple[str, ...] = ()
-    kept_settings: tuple[str, ...] = ()
+    # The parts of web and e-mail addresses that must each print on one line, by number.
+    kept_lines: tuple[KeptLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeptLine:
+    text: str
+    setting: str  # the clinic setting it comes from: what to shorten should it not fit
 
 
 class KeptLines:
@@ -83,13 +87,11 @@ class KeptLines:
     one on the laid-out page (anchor `keep-N`, whose box is the part's)."""
 
     def __init__(self):
-        self.texts: list[str] = []
-        self.settings: list[str] = []
+        self.lines: list[KeptLine] = []
 
     def mark(self, text: str, setting: str) -> Markup:
-        number = len(self.texts)
-        self.texts.append(text)
-        self.settings.append(setting)
+        number = len(self.lines)
+        self.lines.append(KeptLine(text, setting))
         return Markup('<span class="keep" id="keep-{n}">{text}</span>').format(
             n=number, text=text)
 
@@ -113,13 +115,17 @@ def jinja_environment(templates: Path) -> Environment:
     return environment
 
 
-def inline_phone(number: str) -> Markup:
-    """A phone number inside a sentence: never wrapped, and in its own order in any script.
+def isolated(text: str) -> str:
+    """Left-to-right text (a phone number, a price) kept in its own order inside Arabic or
+    Persian: Unicode isolates (LRI ... PDI). WeasyPrint 70 has no `unicode-bidi`, but Pango
+    applies the isolates."""
+    return "\u2066" + text + "\u2069"
 
-    Unicode isolates (LRI ... PDI) keep "+1 604-555-0142" left to right inside Arabic or
-    Persian text; WeasyPrint 70 has no `unicode-bidi`, but Pango applies the isolates.
-    """
-    return Markup('<span class="phone">\u2066{}\u2069</span>').format(number)
+
+def inline_phone(number: str) -> Markup:
+    """A phone number inside a sentence: never wrapped, and in its own order in any script
+    ("+1 604-555-0142" stays left to right in Arabic)."""
+    return Markup('<span class="phone">{}</span>').format(isolated(number))
 
 
 def balanced_halves(things: list, text=lambda thing: thing) -> tuple[list, list]:
@@ -217,7 +223,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
         raise RenderError(f"{job.name}: template error: {exc}",
                           _template_location(exc, layout.template)) from None
     return RenderedHtml(html, Theme(job.clinic, paper, job.profile, job.locale, root, layout),
-                        tuple(kept_lines.texts), tuple(kept_lines.settings))
+                        tuple(kept_lines.lines))
 
 
 def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
@@ -226,11 +232,9 @@ def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
     conventions = hours_locale(locale, clinic.country)
     texts: dict = {
         "hours": format_hours(clinic.hours, conventions) if clinic.hours else [],
-        # Isolated (LRI ... PDI) so that in Arabic or Persian text "CA$ 95.00" keeps its own
-        # order instead of reading "$CA 95.00".
-        "price": "\u2066" + format_currency(clinic.price.amount, clinic.price.currency,
-                                            locale=conventions) + "\u2069"
-        if clinic.price else None,
+        # In Arabic or Persian text "CA$ 95.00" keeps its order instead of reading "$CA 95.00".
+        "price": isolated(format_currency(clinic.price.amount, clinic.price.currency,
+                                          locale=conventions)) if clinic.price else None,
         "phone_inline": inline_phone(clinic.contact.phone) if clinic.contact.phone else None,
         "booking_qr": qr_svg(clinic.contact.booking_url, translations.gettext(
             "Scan to book online"), palette(clinic, profile)["qr"])
