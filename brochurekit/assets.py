@@ -36,6 +36,27 @@ PHOTO_BOX_MM = (83.0, 76.0)
 
 
 @dataclass(frozen=True)
+class RasterUse:
+    """Where a raster image prints: its largest box there, and what the messages call it."""
+
+    what: str  # "logo", "photo"
+    max_pixels: int
+    box_mm: tuple[float, float]
+    where: str  # "on the cover"
+    larger: str  # what to use instead of an image too small for its box
+
+    def print_dpi(self, width_px: int, height_px: int) -> float:
+        """The image's resolution scaled to fit its box."""
+        box_w, box_h = self.box_mm
+        return 25.4 / min(box_w / width_px, box_h / height_px)
+
+
+LOGO = RasterUse("logo", MAX_LOGO_PIXELS, LOGO_BOX_MM, "on the cover", "a larger image or SVG")
+PHOTO = RasterUse("photo", MAX_PHOTO_PIXELS, PHOTO_BOX_MM, "as the cover photo",
+                  "a larger photo")
+
+
+@dataclass(frozen=True)
 class AssetCheck:
     problem: str | None = None  # why the file is refused
     warning: str | None = None  # usable, but worth a look
@@ -47,7 +68,7 @@ def check_logo(path: Path) -> AssetCheck:
         return kind
     if kind == "SVG":
         return _check_svg(path)
-    return _check_raster(path, kind)
+    return _check_raster(path, kind, LOGO)
 
 
 def _image_kind(path: Path, kinds: dict[str, str], wanted: str, max_bytes: int,
@@ -192,18 +213,10 @@ def check_photo(path: Path) -> AssetCheck:
                        MAX_PHOTO_BYTES, "; save it at about 1500 pixels wide, which prints sharp")
     if isinstance(kind, AssetCheck):
         return kind
-    return _check_raster(path, kind, "photo", MAX_PHOTO_PIXELS, photo_print_dpi,
-                         "as the cover photo")
+    return _check_raster(path, kind, PHOTO)
 
 
-def photo_print_dpi(width_px: int, height_px: int) -> float:
-    """Resolution of a photo cropped to fill the cover's picture box."""
-    box_w, box_h = PHOTO_BOX_MM
-    return 25.4 / min(box_w / width_px, box_h / height_px)
-
-
-def _check_raster(path: Path, kind: str, what: str = "logo", max_pixels: int = MAX_LOGO_PIXELS,
-                  dpi_of=None, where: str = "on the cover") -> AssetCheck:
+def _check_raster(path: Path, kind: str, use: RasterUse) -> AssetCheck:
     from PIL import Image  # Pillow comes with WeasyPrint; only raster logos need it
 
     # Pillow refuses huge images in open() with its own message; lift its guard for the
@@ -221,28 +234,21 @@ def _check_raster(path: Path, kind: str, what: str = "logo", max_pixels: int = M
             if image.format != kind:
                 return AssetCheck(f"{path.name} is {image.format or 'not an image'}, not {kind} "
                                   "as its name says")
-            if width * height > max_pixels:
-                return AssetCheck(f"{path.name} is {width} x {height} pixels, more than a {what} "
-                                  f"needs ({max_pixels // 1_000_000} million at most)")
+            if width * height > use.max_pixels:
+                return AssetCheck(f"{path.name} is {width} x {height} pixels, more than a "
+                                  f"{use.what} needs ({use.max_pixels // 1_000_000} million at "
+                                  "most)")
             image.verify()  # reads the whole file: truncated or corrupt data fails here
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         return AssetCheck(f"{path.name} is not a readable {kind} image ({exc})")
-    dpi = (dpi_of or print_dpi)(width, height)
-    better = "a larger image or SVG" if what == "logo" else "a larger photo"
+    dpi = use.print_dpi(width, height)
     if dpi < PRINT_DPI_MIN:
-        return AssetCheck(f"{path.name} prints at only {dpi:.0f} dpi {where} (at least "
-                          f"{PRINT_DPI_MIN}, ideally {PRINT_DPI_GOOD}); use {better}")
+        return AssetCheck(f"{path.name} prints at only {dpi:.0f} dpi {use.where} (at least "
+                          f"{PRINT_DPI_MIN}, ideally {PRINT_DPI_GOOD}); use {use.larger}")
     if dpi < PRINT_DPI_GOOD:
-        return AssetCheck(warning=f"{path.name} prints at {dpi:.0f} dpi {where}; "
-                                  f"{PRINT_DPI_GOOD} dpi ({better}) would print sharper")
+        return AssetCheck(warning=f"{path.name} prints at {dpi:.0f} dpi {use.where}; "
+                                  f"{PRINT_DPI_GOOD} dpi ({use.larger}) would print sharper")
     return AssetCheck()
-
-
-def print_dpi(width_px: int, height_px: int) -> float:
-    """Resolution of a raster logo scaled to fit the cover's logo box."""
-    box_w, box_h = LOGO_BOX_MM
-    scale_mm_per_px = min(box_w / width_px, box_h / height_px)
-    return 25.4 / scale_mm_per_px
 
 
 def check_font(path: Path) -> AssetCheck:
