@@ -44,16 +44,20 @@ class RasterUse:
     box_mm: tuple[float, float]
     where: str  # "on the cover"
     larger: str  # what to use instead of an image too small for its box
+    # Cropped to fill its box (object-fit: cover) rather than scaled to fit inside it.
+    fills_box: bool = False
 
     def print_dpi(self, width_px: int, height_px: int) -> float:
-        """The image's resolution scaled to fit its box."""
+        """The image's resolution at its printed size: scaled to fit inside its box, or, when
+        it fills the box, scaled until both sides cover it (the rest is cropped)."""
         box_w, box_h = self.box_mm
-        return 25.4 / min(box_w / width_px, box_h / height_px)
+        mm_per_px = (max if self.fills_box else min)(box_w / width_px, box_h / height_px)
+        return 25.4 / mm_per_px
 
 
 LOGO = RasterUse("logo", MAX_LOGO_PIXELS, LOGO_BOX_MM, "on the cover", "a larger image or SVG")
 PHOTO = RasterUse("photo", MAX_PHOTO_PIXELS, PHOTO_BOX_MM, "as the cover photo",
-                  "a larger photo")
+                  "a larger photo", fills_box=True)
 
 
 @dataclass(frozen=True)

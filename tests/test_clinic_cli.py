@@ -167,7 +167,8 @@ def test_a_clinic_photo_prints_on_the_cover_in_press_cmyk_and_is_described(kits,
     # Refused, and nothing changes: too few pixels for its printed size, or not a photo.
     small = clinic(kits, "photo", SLUG, str(_photo(tmp_path / "small.jpg", (300, 260))))
     assert small.returncode == 2, small.stdout + small.stderr
-    assert "small.jpg prints at only 92 dpi as the cover photo (at least 150" in small.stderr
+    # Cropped to fill 83 x 76 mm, 260 pixels span the 76 mm height: 87 dpi.
+    assert "small.jpg prints at only 87 dpi as the cover photo (at least 150" in small.stderr
     vector = clinic(kits, "photo", SLUG, str(folder / "logo.svg"))
     assert "logo.svg should be a JPEG or PNG photo" in vector.stderr
     assert (kits / CLINIC).read_bytes() == before and not list(folder.glob("photo*"))
@@ -191,6 +192,10 @@ def test_a_clinic_photo_prints_on_the_cover_in_press_cmyk_and_is_described(kits,
 
     ok(clinic(kits, "unset", SLUG, "photo"))
     assert "photo" not in (kits / CLINIC).read_text()
+    # A wide photo is cropped at its sides: its height sets the resolution, not its width.
+    wide = clinic(kits, "photo", SLUG, str(_photo(tmp_path / "wide.jpg", (2400, 700))))
+    ok(wide)
+    assert "wide.jpg prints at 234 dpi as the cover photo; 300 dpi" in wide.stderr
 
 
 def _latin_only_font(tmp_path: Path) -> Path:
