@@ -177,25 +177,25 @@ def unset_value(root: Path, slug: str, key: str) -> EditResult:
 @_locked
 def set_logo(root: Path, slug: str, source: Path) -> EditResult:
     """Check a logo file and copy it into the clinic's folder as logo.<ext>."""
-    path = existing_clinic(root, slug)
-    check = check_logo(source)
-    if check.problem:
-        raise InputError(check.problem, Location(source))
-    target_name = f"logo{source.suffix.lower()}"
-    return _with_asset(root, slug, path, source, target_name, ("logo",),
-                       (check.warning,) if check.warning else ())
+    return _set_image(root, slug, source, check_logo, f"logo{source.suffix.lower()}")
 
 
 @_locked
 def set_photo(root: Path, slug: str, source: Path) -> EditResult:
     """Check a photo and copy it into the clinic's folder as photo.<ext>: the tri-fold's cover
     shows it (cropped to fill its box) instead of the drawing."""
+    suffix = ".jpg" if source.suffix.lower() == ".jpeg" else source.suffix.lower()
+    return _set_image(root, slug, source, check_photo, f"photo{suffix}")
+
+
+def _set_image(root: Path, slug: str, source: Path, checker, target_name: str) -> EditResult:
+    """An image checked (once the clinic is known to exist), copied into the clinic's folder
+    as `target_name`, and named by the key its stem says (logo, photo)."""
     path = existing_clinic(root, slug)
-    check = check_photo(source)
+    check = checker(source)
     if check.problem:
         raise InputError(check.problem, Location(source))
-    suffix = ".jpg" if source.suffix.lower() == ".jpeg" else source.suffix.lower()
-    return _with_asset(root, slug, path, source, f"photo{suffix}", ("photo",),
+    return _with_asset(root, slug, path, source, target_name, (Path(target_name).stem,),
                        (check.warning,) if check.warning else ())
 
 
