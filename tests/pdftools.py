@@ -138,37 +138,31 @@ def empty_fractions(pdf: Path, reader: PdfReader, layout, paper, rtl: bool) -> d
     return found
 
 
-def figures(reader: PdfReader) -> tuple[int, int]:
-    """(Figure elements, of which with /Alt) in the structure tree."""
-    root = reader.trailer["/Root"].get("/StructTreeRoot")
-    count = with_alt = 0
-    pending = [root.get_object()] if root is not None else []
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict) or hasattr(node, "get"):
-            if node.get("/S") == "/Figure":
-                count += 1
-                with_alt += "/Alt" in node
-            kids = node.get("/K")
-            kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
-            pending += [kid.get_object() for kid in kids if hasattr(kid, "get_object")]
-    return count, with_alt
-
-
-def figure_alts(reader: PdfReader) -> list[str]:
-    """The alternate text of every Figure in the structure tree, in tree order."""
+def _figure_elements(reader: PdfReader) -> list:
+    """The Figure elements of the structure tree, in tree order."""
     root = reader.trailer["/Root"].get("/StructTreeRoot")
     found, pending = [], [root.get_object()] if root is not None else []
     while pending:
         node = pending.pop(0)
         if not hasattr(node, "get"):  # a marked-content number, not an element
             continue
-        if node.get("/S") == "/Figure" and "/Alt" in node:
-            found.append(str(node["/Alt"]))
+        if node.get("/S") == "/Figure":
+            found.append(node)
         kids = node.get("/K")
         kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
         pending += [kid.get_object() for kid in kids if hasattr(kid, "get_object")]
     return found
+
+
+def figures(reader: PdfReader) -> tuple[int, int]:
+    """(Figure elements, of which with /Alt) in the structure tree."""
+    elements = _figure_elements(reader)
+    return len(elements), sum("/Alt" in element for element in elements)
+
+
+def figure_alts(reader: PdfReader) -> list[str]:
+    """The alternate text of every Figure in the structure tree, in tree order."""
+    return [str(element["/Alt"]) for element in _figure_elements(reader) if "/Alt" in element]
 
 
 def text_colors(path: Path) -> Counter:
