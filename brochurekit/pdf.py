@@ -244,8 +244,9 @@ def panel_fits(document: Document) -> list[PanelFit]:
 
 def lines_past_edges(document: Document) -> list[tuple[int, int, float]]:
     """(part number, page, mm) of each address part kept on one line that runs past the text
-    edges of its panel. Anchors carry boxes (x1, y1, x2, y2): `keep-N` is the part's,
-    `edge-X` a zero-height block as wide as panel X's text (see partials/panel.html)."""
+    edges of its panel, or of the card it is in. Anchors carry boxes (x1, y1, x2, y2): `keep-N`
+    is the part's, `edge-X` a zero-height block as wide as the text of panel X (see
+    partials/panel.html) or of a card (partials/contact.html)."""
     px_per_mm = 96 / 25.4
     found = []
     for number, page in enumerate(document.pages, start=1):
@@ -254,8 +255,9 @@ def lines_past_edges(document: Document) -> list[tuple[int, int, float]]:
             if not name.startswith("keep-") or not edges:
                 continue
             middle = (start + end) / 2
-            left, _, right, _ = min(edges, key=lambda box: max(box[0] - middle,
-                                                                 middle - box[2], 0))
+            # The innermost text edges around the part (a card's inside its panel's).
+            left, _, right, _ = min(edges, key=lambda box: (
+                max(box[0] - middle, middle - box[2], 0), box[2] - box[0]))
             past = max(left - start, end - right)
             if past > 0.3 * px_per_mm:
                 found.append((int(name[5:]), number, round(past / px_per_mm, 1)))

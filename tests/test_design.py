@@ -71,6 +71,20 @@ def test_a_long_text_shrinks_the_drawing_then_leaves_the_optional_one_out_then_t
     assert longest.fit == 0.9 and not longest.spilled
 
 
+def test_a_kept_line_is_measured_against_the_card_it_is_in_not_only_its_panel():
+    from types import SimpleNamespace
+
+    from brochurekit.pdf import lines_past_edges
+
+    px = 96 / 25.4
+    # A panel's text runs from 0 to 80 mm; the contact card's, inside it, from 6.6 to 75 mm.
+    page = SimpleNamespace(anchors={"edge-back": (0, 0, 80 * px, 0),
+                                    "edge-contact-card": (6.6 * px, 0, 75 * px, 0),
+                                    "keep-0": (6.6 * px, 0, 77 * px, 0),  # into the padding
+                                    "keep-1": (6.6 * px, 0, 74 * px, 0)})
+    assert lines_past_edges(SimpleNamespace(pages=[page])) == [(0, 1, 2.0)]
+
+
 def test_the_other_profile_takes_the_fit_in_one_layout_only_where_it_fits_there():
     drawings = {"map": ("a", ArtSize(10, 20, 40))}
     fitted = fit_to_panels(*model({"a": 60}, {"map": "a"}, []), 1, drawings, fit_steps(0.9))
