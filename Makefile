@@ -10,18 +10,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# Fonts for every script we print, the text stack WeasyPrint needs, the press's CMYK profile
-# (libgs-common), poppler and qpdf (previews and preflight), zbar to read QR codes in tests, and
-# gettext (msgfmt for translators; msginit, the tests' independent source of plural rules).
+# Fonts for every script we print, the text stack WeasyPrint needs, the presses' characterization
+# data (icc-profiles-free) and ArgyllCMS to build their ICC profiles, poppler and qpdf (previews
+# and preflight), zbar to read QR codes in tests, and gettext (msgfmt for translators; msginit,
+# the tests' independent source of plural rules).
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 libgs-common poppler-utils qpdf zbar-tools gettext
+	libharfbuzz-subset0 icc-profiles-free argyll poppler-utils qpdf zbar-tools gettext
+# The ICC profiles of the registered printing conditions (FOGRA39, CGATS TR 006, ...), built
+# here from their published data, never downloaded.
+PRESS_PROFILES := build/press-profiles/.built
 
 .PHONY: brochures test system lint clean sync lock
 
-brochures: $(STAMP)
+brochures: $(STAMP) $(PRESS_PROFILES)
 	$(PY) cli.py build
 
-test: $(STAMP)
+test: $(STAMP) $(PRESS_PROFILES)
 	@$(PY) -m pip check >/dev/null || { $(PY) -m pip check; echo "run 'make sync' to reinstall from requirements.lock" >&2; exit 1; }
 	$(PY) -m ruff check .
 	$(PY) -m pytest
@@ -60,6 +64,11 @@ $(STAMP): requirements.lock pyproject.toml | system
 	$(PY) -m pip check >/dev/null || { $(PY) -m pip check; exit 1; }
 	touch $(STAMP)
 
+$(PRESS_PROFILES): brochurekit/press.py | system
+	rm -rf $(@D)
+	$(PYTHON) -m brochurekit.press
+	touch $@
+
 # Re-install from the lock (after a `pip install` by hand, say).
 sync:
 	rm -f $(STAMP)
@@ -76,5 +85,5 @@ lock:
 	  --output-file requirements.lock $(LOCK_FLAGS) pyproject.toml 2>&1 | { grep -v "is ignored: it is neither" >&2 || true; }
 
 clean:
-	rm -rf out .pytest_cache .ruff_cache
+	rm -rf out build .pytest_cache .ruff_cache
 	find locales -name '*.mo' -delete

@@ -56,12 +56,18 @@ def _warm(project: Path) -> None:
 
 def _render_once(page: Path) -> int:
     """Lay out and write one kept document with the warm renderer; the PDF is discarded."""
+    from brochurekit.press import PRESS_CONDITIONS, Press
+
     profile = "print" if page.stem.endswith("-print") else "screen"
     html = page.read_text(encoding="utf-8")
+    css = page.with_suffix(".css").read_text(encoding="utf-8")
+    # The press whose profile the kept CSS names (print files only).
+    press = next((Press(condition, condition.profile) for condition in PRESS_CONDITIONS.values()
+                  if condition.profile.as_uri() in css), None)
     document = _renderer.layout(page.stem, html, ["tokens.css", "base.css", stylesheet_for(html)],
-                                page.with_suffix(".css").read_text(encoding="utf-8"), profile)
+                                css, profile, press)
     bleed = 3.0 if profile == "print" else 0.0  # sets page boxes only; costs the same
-    return len(_renderer.write(page.stem, document, bleed, b"0" * 32, profile))
+    return len(_renderer.write(page.stem, document, bleed, b"0" * 32, profile, press))
 
 
 def floor(project: Path, pages: list[Path]) -> float:

@@ -46,7 +46,7 @@ from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
 from .project import PROJECT_INPUTS, Project
 from .pseudo import PSEUDO_LOCALES
-from .render import Job, jinja_environment, paper_scale, render_html
+from .render import Job, jinja_environment, paper_scale, press_of, render_html
 
 PROFILES = ("print", "screen")
 MANIFEST = "manifest.json"
@@ -146,6 +146,13 @@ def plan_jobs(project: Project, selection: Selection) -> list[Job]:
     if not jobs:
         raise InputError("nothing to build: no clinic offers the selected locale and brochure "
                          "(see the `locales` of each brochures/clinics/*.yaml)")
+    unbuilt = sorted({press.condition.identifier for job in jobs
+                      if (press := press_of(job.clinic, LAYOUTS[job.brochure.layout],
+                                            job.profile)) and not press.profile.is_file()})
+    if unbuilt:
+        raise InputError(f"the press profile for {', '.join(unbuilt)} is not built yet; run "
+                         "`make brochures` once (it builds the profiles with ArgyllCMS from "
+                         "Debian's icc-profiles-free)")
     return jobs
 
 
@@ -769,7 +776,8 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
         write_atomic(stem.with_suffix(".html"), rendered.html.encode())
         write_atomic(stem.with_suffix(".css"), theme_css.encode())
     bleed = PAPERS[job.clinic.paper_for(layout)].bleed_mm if job.profile == "print" else 0.0
-    data = renderer.write(job.name, document, bleed, identifier, job.profile)
+    data = renderer.write(job.name, document, bleed, identifier, job.profile,
+                          press_of(job.clinic, layout, job.profile))
     draft = bool(translations.missing)
     relative = output_path(job, draft)
     # Preflight the finished bytes; the build gives them their final name.
@@ -821,7 +829,7 @@ def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest,
         def lay_out(fit: float, art) -> object:
             return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
                                    rendered.theme.css(fit, art), rendered.theme.profile,
-                                   job.clinic.branding.cmyk_profile)
+                                   press_of(job.clinic, layout, rendered.theme.profile))
         return lay_out
 
     def search(rendered) -> Fitted:

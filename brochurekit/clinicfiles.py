@@ -55,6 +55,7 @@ SETTABLE = {
     "locales": "list",  # "en, fr_CA"
     "paper": "lower",
     "poster_paper": "lower",  # letter, a4, tabloid (11x17 in) or a3
+    "press_condition": "lower",  # fogra39, fogra29 or cgats-tr006 (default: by paper)
     "price": "text",
     "practitioners": "people",  # "Name, credential; Name, credential"
 }

@@ -16,6 +16,7 @@ from .assets import check_font, check_icc, check_logo, check_photo
 from .errors import InputError, Location
 from .hours import Opening, parse_hours
 from .layouts import BROCHURE_PAPERS, PAPERS, Layout
+from .press import PRESS_CONDITIONS, Press, press_for
 from .schema import Fields, read_fields
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -162,10 +163,15 @@ class Clinic:
     # English welcome line and its translations, as (locale, text) pairs.
     welcome: tuple[tuple[str, str], ...] = ()
     poster_paper: str = "letter"
+    press_condition: str | None = None  # a key of press.PRESS_CONDITIONS; None: by paper
 
     def paper_for(self, layout: Layout) -> str:
         """The paper a layout prints on for this clinic (posters may be larger)."""
         return getattr(self, layout.paper_key)
+
+    def press_for(self, layout: Layout) -> Press:
+        """The printing condition (and ICC profile) of the layout's print files."""
+        return press_for(self.press_condition, self.paper_for(layout), self.branding.cmyk_profile)
 
     def welcome_in(self, locale: str) -> tuple[str, bool] | None:
         """The welcome line for a locale and whether it is translated (English otherwise)."""
@@ -178,8 +184,8 @@ class Clinic:
 
 
 CLINIC_KEYS = ("name", "locales", "paper", "poster_paper", "colors", "logo", "photo", "fonts",
-               "contact",
-               "address", "country", "print_profile", "hours", "practitioners", "price", "welcome")
+               "contact", "address", "country", "press_condition", "print_profile", "hours",
+               "practitioners", "price", "welcome")
 
 
 def check_slug(slug: str) -> str | None:
@@ -229,6 +235,7 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
             if fonts.has("body") else None
     cmyk_profile = _asset(top, ("print_profile",), asset_dir, check_icc) \
         if top.has("print_profile") else None
+    press_condition = top.choice("press_condition", PRESS_CONDITIONS, default="") or None
     country = top.parsed("country", _country, required=False)
     contact = _contact(top, country)
     address = top.text_list("address")
@@ -243,7 +250,8 @@ def load_clinic(path: Path, root: Path, known_locales: tuple[str, ...],
     return Clinic(slug, display, name, locales, paper,
                   Branding(primary, accent, logo, logo_url, heading_font, body_font,
                            cmyk_profile, photo, photo_url),
-                  contact, address, country, hours, practitioners, price, welcome, poster_paper)
+                  contact, address, country, hours, practitioners, price, welcome, poster_paper,
+                  press_condition)
 
 
 def _color(colors: Fields | None, key: str, default: str) -> Color | None:

@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .catalogs import POT_PATH, SOURCE_LOCALE, catalog_path, is_pseudo
-from .colormanagement import DEFAULT_CMYK_PROFILE
+from .layouts import LAYOUTS
 from .render import Job, font_stack
 
 ENGINE_PACKAGES = ("weasyprint", "pydyf", "jinja2", "babel", "fonttools", "pillow", "segno",
@@ -45,7 +45,7 @@ class InputsHasher:
         else:
             paths.append(self.root / catalog_path(job.locale))
         if job.profile == "print":
-            paths.append(job.clinic.branding.cmyk_profile or DEFAULT_CMYK_PROFILE)
+            paths.append(job.clinic.press_for(LAYOUTS[job.brochure.layout]).profile)
         for path in paths:
             digest.update(self._file_digest(path))
         digest.update(_fonts_fingerprint(font_stack(job.locale)).encode())

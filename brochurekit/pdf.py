@@ -33,8 +33,9 @@ from weasyprint import CSS, HTML, Document  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
 
-from .colormanagement import DEFAULT_CMYK_PROFILE, raster_to_cmyk, svg_to_cmyk  # noqa: E402
+from .colormanagement import raster_to_cmyk, svg_to_cmyk  # noqa: E402
 from .errors import RenderError  # noqa: E402
+from .press import REGISTRY, Press  # noqa: E402
 
 PT_PER_MM = 72 / 25.4
 # Streams at least this large are remembered once deflated, the most recent few of them.
@@ -145,9 +146,8 @@ class Renderer:
             return CSS(filename=str(path), url_fetcher=self.fetcher, font_config=self.font_config)
 
     def layout(self, job_name: str, html: str, stylesheets: list[str], theme_css: str,
-               profile: str = "print", cmyk_profile: Path | None = None) -> Document:
-        fetcher = self.print_fetcher(cmyk_profile or DEFAULT_CMYK_PROFILE) \
-            if profile == "print" else self.fetcher
+               profile: str = "print", press: Press | None = None) -> Document:
+        fetcher = self.print_fetcher(press.profile) if press is not None else self.fetcher
         color_profiles: dict = {}
         with _no_warnings(job_name):
             # The theme's @font-face URLs are relative to the project, like the document's.
@@ -188,9 +188,11 @@ class Renderer:
             obj.extra["Filter"] = "/FlateDecode"
 
     def write(self, job_name: str, document: Document, bleed_mm: float, identifier: bytes,
-              profile: str = "print") -> bytes:
+              profile: str = "print", press: Press | None = None) -> bytes:
         def finish(_document, pdf: pydyf.PDF) -> None:
             _set_bleed_boxes(pdf, bleed_mm)
+            if press is not None:
+                _name_output_intent(pdf, press)
             _refuse_embedded_files(job_name, pdf)
             _fix_document_id(pdf, identifier)
             self._deflate_streams(pdf)
@@ -207,6 +209,24 @@ PROFILE_OPTIONS = {
     # finer than a screen needs.
     "screen": {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "dpi": 150, "jpeg_quality": 85},
 }
+
+
+def _name_output_intent(pdf: pydyf.PDF, press: Press) -> None:
+    """Name the registered printing condition the output intent stands for (WeasyPrint writes
+    the profile's description as its identifier, which a print shop cannot match to a press).
+    With only the print shop's own profile, the condition is "Custom", described by it."""
+    condition = press.condition
+    for intent in pdf.catalog.get("OutputIntents", ()):
+        if press.registered:
+            intent["OutputConditionIdentifier"] = pydyf.String(condition.identifier)
+            intent["OutputCondition"] = pydyf.String(condition.condition)
+            intent["RegistryName"] = pydyf.String(REGISTRY)
+            intent["Info"] = pydyf.String(condition.condition)
+        else:
+            intent["OutputConditionIdentifier"] = pydyf.String("Custom")
+            intent["Info"] = intent["OutputCondition"] = pydyf.String(
+                f"The print shop's own profile, {press.profile.name}")
+            intent.pop("RegistryName", None)
 
 
 def _fix_document_id(pdf: pydyf.PDF, identifier: bytes) -> None:

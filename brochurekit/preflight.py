@@ -7,16 +7,29 @@ during the build itself, where text can still be fitted.
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont
 
+from .colormanagement import SPECK
+from .press import PRESS_CONDITIONS, REGISTRY
+
 PT_PER_MM = 72 / 25.4
+# Type under this size must not depend on plates registering (preflight profiles' 12 pt rule).
+SMALL_TEXT_PT = 12
+# Dark text (black ink at half or more, the others about even: a rich black or a dark grey)
+# prints in black ink alone.
+DARK_K, NEUTRAL_SPREAD = 0.5, 0.3
+REGISTERED_CONDITIONS = frozenset(c.identifier for c in PRESS_CONDITIONS.values())
+_PAGE_CONTENTS = re.compile(rb"%% Contents for page (\d+)\n.*?\nstream\n(.*?)\nendstream",
+                            re.DOTALL)
 BOX_TOLERANCE_PT = 0.1
 DPI_WARN, DPI_FAIL = 300, 150
 
@@ -65,6 +78,8 @@ def preflight_pdf(path: Path, expected: Expected) -> list[Finding]:
         findings += _images(path, expected.profile)
     if expected.profile == "print":
         findings += _colour(expanded)
+        findings += _small_text_inks(expanded)
+        findings += _output_intent(pages[0].pdf.trailer["/Root"] if pages else {})
     return findings
 
 
@@ -177,6 +192,89 @@ def _colour(expanded: bytes) -> list[Finding]:
     if b"/DeviceRGB" in expanded:
         findings.append(Finding("colour", "error", "an RGB colour space is used; print files "
                                                    "must be CMYK"))
+    return findings
+
+
+def _output_intent(catalog) -> list[Finding]:
+    """A PDF/X output intent names a printing condition registered at the ICC and embeds its
+    profile ("Custom" is allowed with a profile: the print shop's own)."""
+    intents = catalog.get("/OutputIntents") or []
+    if not intents:
+        return [Finding("colour", "error", "no output intent: the file does not say which press "
+                                           "condition its CMYK is for")]
+    intent = intents[0].get_object()
+    identifier = str(intent.get("/OutputConditionIdentifier", ""))
+    findings = []
+    if "/DestOutputProfile" not in intent:
+        findings.append(Finding("colour", "error", f"the output intent {identifier!r} embeds no "
+                                                   "ICC profile"))
+    if identifier == "Custom":
+        return findings
+    if identifier not in REGISTERED_CONDITIONS:
+        findings.append(Finding("colour", "error", f"the output condition {identifier!r} is not "
+                                f"a registered one ({', '.join(sorted(REGISTERED_CONDITIONS))})"))
+    if str(intent.get("/RegistryName", "")) != REGISTRY:
+        findings.append(Finding("colour", "error", f"the output condition {identifier!r} does "
+                                                   f"not name its registry ({REGISTRY})"))
+    return findings
+
+
+def text_inks(expanded: bytes) -> Counter:
+    """(page, size in pt rounded down, CMYK fill) of every text-showing operation of a QDF file.
+
+    WeasyPrint writes one operator per line; the size is the font size scaled by the text and
+    current transformation matrices."""
+    found: Counter = Counter()
+    for page, stream in _PAGE_CONTENTS.findall(expanded):
+        scale, stack, size, text_scale, fill = 1.0, [], 0.0, 1.0, None
+        for line in stream.split(b"\n"):
+            operator = line.rpartition(b" ")[2] or line
+            if operator == b"q":
+                stack.append((scale, fill))
+            elif operator == b"Q" and stack:
+                scale, fill = stack.pop()
+            elif operator == b"cm":
+                a, b, c, d = (float(v) for v in line.split()[:4])
+                scale *= math.sqrt(abs(a * d - b * c))
+            elif operator == b"Tm":
+                a, b, c, d = (float(v) for v in line.split()[:4])
+                text_scale = math.sqrt(abs(a * d - b * c))
+            elif operator == b"Tf":
+                size = float(line.split()[-2])
+            elif operator in (b"k", b"sc", b"scn"):
+                values = line.split()[:-1]
+                fill = tuple(round(float(v), 4) for v in values) if len(values) == 4 else None
+            elif operator in (b"TJ", b"Tj", b"'", b'"'):
+                found[int(page), math.floor(size * text_scale * scale * 10) / 10, fill] += 1
+    return found
+
+
+def _small_text_inks(expanded: bytes) -> list[Finding]:
+    """Type under 12 pt that four plates must register: dark text in more than black ink, any
+    text in more than two inks, or with a trace of an ink a plate cannot print cleanly."""
+    problems: dict[tuple[int, str], list] = {}
+    for (page, size, fill), runs in text_inks(expanded).items():
+        if fill is None or size >= SMALL_TEXT_PT:
+            continue
+        inks = [ink for ink in fill if ink > 0]
+        neutral = max(fill[:3]) - min(fill[:3]) < NEUTRAL_SPREAD
+        if fill[3] >= DARK_K and neutral and len(inks) > 1:
+            problem = "dark text in more than black ink (it should be black ink only)"
+        elif len(inks) > 2:
+            problem = "coloured text in more than two inks"
+        elif any(ink < SPECK for ink in inks):
+            problem = "a trace of an ink under 2%"
+        else:
+            continue
+        problems.setdefault((page, problem), []).append((size, fill, runs))
+    findings = []
+    for (page, problem), cases in sorted(problems.items()):
+        size, fill, _ = min(cases)
+        runs = sum(count for _, _, count in cases)
+        inks = " ".join(f"{name}{round(ink * 100)}"
+                        for name, ink in zip("CMYK", fill, strict=True) if ink)
+        findings.append(Finding("colour", "error", f"{runs} text run(s) under {SMALL_TEXT_PT} "
+                                f"pt ({size:g} pt and up) in {inks}: {problem}", page))
     return findings
 
 

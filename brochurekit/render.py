@@ -25,12 +25,13 @@ from markupsafe import Markup
 
 from .catalogs import LocaleInfo, Translations, is_pseudo
 from .clinics import BLACK, CREDENTIAL_CONTEXT, INK, WHITE, Clinic, Color, tint_of
-from .colormanagement import DEFAULT_CMYK_PROFILE, css_cmyk, rgb_to_cmyk
+from .colormanagement import css_cmyk, rgb_to_cmyk, two_inks
 from .content import Brochure
 from .design import load_design
 from .errors import Location, RenderError
 from .hours import format_hours, hours_locale
 from .layouts import LAYOUTS, PAPERS, Layout, Paper, sheets_for
+from .press import Press
 from .pseudo import pseudo_translate
 from .qr import qr_svg
 
@@ -207,9 +208,10 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             clinic_logo_url=job.clinic.branding.logo_url,
             clinic_photo_url=job.clinic.branding.photo_url,
             # Inline drawings take their colours as attributes, not from CSS variables.
-            colors=palette(job.clinic, job.profile),
+            colors=palette(job.clinic, press_of(job.clinic, layout, job.profile)),
             kept_lines=kept_lines,
-            **clinic_texts(job.clinic, job.locale, translations, job.profile),
+            **clinic_texts(job.clinic, job.locale, translations,
+                           press_of(job.clinic, layout, job.profile)),
         )
     except TemplateSyntaxError as exc:
         raise RenderError(f"{job.name}: template syntax error: {exc.message}",
@@ -227,7 +229,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
 
 
 def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
-                 profile: str = "print") -> dict:
+                 press: Press | None = None) -> dict:
     """The clinic's own data as the locale prints it: phone, hours, price, QR, welcome line."""
     conventions = hours_locale(locale, clinic.country)
     texts: dict = {
@@ -237,7 +239,7 @@ def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
                                           locale=conventions)) if clinic.price else None,
         "phone_inline": inline_phone(clinic.contact.phone) if clinic.contact.phone else None,
         "booking_qr": qr_svg(clinic.contact.booking_url, translations.gettext(
-            "Scan to book online"), palette(clinic, profile)["qr"])
+            "Scan to book online"), palette(clinic, press)["qr"])
         if clinic.contact.booking_url else None,
         "credentials": [translations.lookup(CREDENTIAL_CONTEXT, person.credential)
                         for person in clinic.practitioners],
@@ -292,9 +294,15 @@ def project_root(environment: Environment) -> Path:
     return Path(environment.loader.searchpath[0]).parent
 
 
+def press_of(clinic: Clinic, layout: Layout, profile: str) -> Press | None:
+    """The press a cell's file is made for; None for the screen."""
+    return clinic.press_for(layout) if profile == "print" else None
+
+
 @cache  # a clinic's colours through the press profile: the same for all its cells
-def palette(clinic: Clinic, profile: str) -> Mapping[str, str]:
-    """Every colour the stylesheets use: sRGB for screens, the press's CMYK for print."""
+def palette(clinic: Clinic, press: Press | None) -> Mapping[str, str]:
+    """Every colour the stylesheets use: sRGB for screens (press None), the press's CMYK for
+    print."""
     branding = clinic.branding
     colors = {
         "primary": branding.primary,
@@ -306,12 +314,17 @@ def palette(clinic: Clinic, profile: str) -> Mapping[str, str]:
         "draft": DRAFT_RED,
         "qr": BLACK,
     }
-    if profile != "print":
-        return MappingProxyType({name: color.css for name, color in colors.items()})
-    profile_path = clinic.branding.cmyk_profile or DEFAULT_CMYK_PROFILE
+    if press is None:
+        screen = {name: color.css for name, color in colors.items()}
+        return MappingProxyType({**screen, "primary-text": screen["primary"]})
+    profile_path = press.profile
     result = {name: css_cmyk(color.cmyk or rgb_to_cmyk((color.red, color.green, color.blue),
                                                        profile_path))
               for name, color in colors.items()}
+    # Type that may print under 12 pt in the brand colour: its nearest colour in two inks.
+    result["primary-text"] = css_cmyk(two_inks(
+        (branding.primary.red, branding.primary.green, branding.primary.blue), profile_path)) \
+        if branding.primary.cmyk is None else result["primary"]
     # Text in the near-black ink prints in black ink only: four plates never register
     # perfectly, and small type in a rich black fringes (preflight flags it under 12 pt).
     for name, color in colors.items():
@@ -321,11 +334,6 @@ def palette(clinic: Clinic, profile: str) -> Mapping[str, str]:
     result["paper"] = "device-cmyk(0 0 0 0)"
     result["registration"] = "device-cmyk(1 1 1 1)"  # crop marks print on every plate
     return MappingProxyType(result)  # cached and shared between cells: read-only
-
-
-def cmyk_profile_url(clinic: Clinic) -> str:
-    profile = clinic.branding.cmyk_profile or DEFAULT_CMYK_PROFILE
-    return profile.as_uri()
 
 
 def paper_scale(layout: Layout, paper: Paper) -> float:
@@ -346,8 +354,9 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Pat
     branding = clinic.branding
     width, height = (paper.height_mm, paper.width_mm) if layout.landscape \
         else (paper.width_mm, paper.height_mm)
-    colors = palette(clinic, profile)
-    if profile == "print":
+    press = press_of(clinic, layout, profile)
+    colors = palette(clinic, press)
+    if press is not None:
         # Room outside the bleed for crop marks; the marks themselves are drawn by the
         # template in CMYK registration colour (WeasyPrint's own `marks` are RGB).
         page = (f"@page {{ size: {width}mm {height}mm; margin: 0; "
@@ -360,9 +369,9 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Pat
     scale = paper_scale(layout, paper)
     body = load_design(root).body_for(layout.name, locale)
     lines = [page]
-    if profile == "print":
+    if press is not None:
         # The press's CMYK profile: the PDF/X-4 output intent, and what device-cmyk() means.
-        lines.append(f'@color-profile device-cmyk {{ src: url("{cmyk_profile_url(clinic)}"); '
+        lines.append(f'@color-profile device-cmyk {{ src: url("{press.profile.as_uri()}"); '
                      "components: cyan, magenta, yellow, black; }")
     body_family, heading = stack, stack
     for role, font in (("Body", branding.body_font), ("Heading", branding.heading_font)):

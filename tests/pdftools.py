@@ -167,14 +167,38 @@ def figure_alts(reader: PdfReader) -> list[str]:
 
 def text_colors(path: Path) -> Counter:
     """How many text-showing operations each CMYK fill colour paints, over every page."""
+    counts = Counter()
+    for (_, color), runs in inks_by_size(path).items():
+        counts[color] += runs
+    return counts
+
+
+def inks_by_size(path: Path) -> Counter:
+    """How many text-showing operations paint at each (size in pt, CMYK fill), over every page:
+    read with pypdf's content-stream parser, the size scaled by the text and graphics
+    matrices."""
     from pypdf.generic import ContentStream
+
+    def scale_of(operands) -> float:
+        a, b, c, d = (float(value) for value in operands[:4])
+        return abs(a * d - b * c) ** 0.5
 
     reader, counts = PdfReader(path), Counter()
     for page in reader.pages:
-        color = None
+        color, ctm, states, size, text_matrix = None, 1.0, [], 0.0, 1.0
         for operands, operator in ContentStream(page.get_contents(), reader).operations:
-            if operator in (b"k", b"sc", b"scn") and len(operands) == 4:
+            if operator == b"q":
+                states.append((color, ctm))
+            elif operator == b"Q":
+                color, ctm = states.pop()
+            elif operator == b"cm":
+                ctm *= scale_of(operands)
+            elif operator == b"Tm":
+                text_matrix = scale_of(operands)
+            elif operator == b"Tf":
+                size = float(operands[1])
+            elif operator in (b"k", b"sc", b"scn") and len(operands) == 4:
                 color = tuple(round(float(value), 4) for value in operands)
             elif operator in (b"Tj", b"TJ", b"'", b'"'):
-                counts[color] += 1
+                counts[round(size * text_matrix * ctm, 1), color] += 1
     return counts

@@ -29,6 +29,7 @@ from .pdftools import (
     flat,
     fonts,
     inflated,
+    inks_by_size,
     text,
     text_colors,
     text_runs,
@@ -244,7 +245,15 @@ def test_print_pdfs_are_pdf_x4_with_a_cmyk_output_intent_and_no_rgb(matrix, slug
         reader = PdfReader(pdf)
         intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
         assert intent["/S"] == "/GTS_PDFX"
-        assert intent["/DestOutputProfile"].get_object()["/N"] == 4  # a CMYK profile
+        profile = intent["/DestOutputProfile"].get_object()
+        assert profile["/N"] == 4  # a CMYK profile
+        # A printing condition registered at the ICC: European for ISO sheets, GRACoL for US.
+        paper = POSTER_PAPER[slug] if brochure == "ims-poster" else CLINICS[slug][2]
+        condition = "FOGRA39" if paper in ("a4", "a3") else "CGATS TR 006"
+        assert intent["/OutputConditionIdentifier"] == condition, pdf.name
+        assert intent["/RegistryName"] == "http://www.color.org"
+        assert intent["/OutputCondition"]
+        assert f"{condition} (built with ArgyllCMS)".encode() in profile.get_data()
         # No RGB colour operators or colour spaces anywhere in the press file.
         assert not re.search(rb"(?m)^[\d. ]+ (rg|RG)$", content), f"RGB in {pdf.name}"
         assert b"/DeviceRGB" not in content, f"RGB colour space in {pdf.name}"
@@ -397,18 +406,27 @@ def test_screen_tri_folds_tag_the_logo_qr_code_and_drawings_with_alternative_tex
 @pytest.mark.parametrize("slug", CLINICS)
 def test_print_text_is_in_black_ink_only_and_no_colour_has_specks(matrix, slug):
     """Body text prints in black ink alone (a rich black of four plates fringes in small
-    type), and no colour of any text carries a trace of an ink (under 2%) from the profile.
-    (A poster sets most of its large type in the brand colour.)"""
+    type); text under 12 pt in the brand colour uses two inks at most, and no colour of any
+    text carries a trace of an ink (under 2%) from the profile. (A poster sets most of its
+    large type in the brand colour.)"""
     out, _ = matrix
     for pdf in sorted((out / slug).glob("*-print.pdf")):
+        runs = inks_by_size(pdf)
         colors = text_colors(pdf)
         if "poster" not in pdf.name:
             assert colors.most_common(1)[0][0] == (0.0, 0.0, 0.0, 1.0), (pdf.name, colors)
+        small = {color for size, color in runs if size < 12}
+        assert all(color is not None for color in small), (pdf.name, runs)
+        if "poster" not in pdf.name:  # a large poster may have no type under 12 pt
+            assert any(0 < ink < 1 for color in small for ink in color), "no brand colour"
+        for color in small:
+            inks = [ink for ink in color if ink]
+            assert len(inks) <= 2, (pdf.name, color)
+            rich_black = color[3] > 0.5 and max(color[:3]) - min(color[:3]) < 0.3
+            assert not (rich_black and len(inks) > 1), (pdf.name, color)
         for color in colors:
             assert color is not None and not any(0 < ink < 0.02 for ink in color), \
                 (pdf.name, color)
-            rich_black = color[3] > 0.5 and sum(color[:3]) > 0
-            assert not rich_black, (pdf.name, color)
 
 
 def test_addresses_break_only_between_their_parts_and_the_booking_address_not_at_all(matrix):

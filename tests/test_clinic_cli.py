@@ -16,6 +16,7 @@ import pytest
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from PIL import Image
+from pypdf import PdfReader
 
 from .conftest import REPO, copy_project, run_cli
 from .pdftools import figure_alts, fonts, text
@@ -88,6 +89,21 @@ def test_clinic_made_with_commands_builds_in_all_its_languages(kits, tmp_path):
         assert decode_qr(pdf, tmp_path / locale) == [BOOKING]
 
 
+def test_a_clinic_names_the_press_its_print_files_are_made_for(kits):
+    """A Letter clinic prints for GRACoL (CGATS TR 006) unless it names another condition."""
+    def condition() -> str:
+        ok(run_cli("--project", str(kits), "build", "--clinic", SLUG, "--locale", "en",
+                   "--brochure", "ims-aftercare", "--profile", "print"))
+        reader = PdfReader(kits / f"out/{SLUG}/ims-aftercare-en-print.pdf")
+        return str(reader.trailer["/Root"]["/OutputIntents"][0]["/OutputConditionIdentifier"])
+
+    assert condition() == "CGATS TR 006"
+    ok(clinic(kits, "set", SLUG, "press_condition", "fogra39"))
+    assert condition() == "FOGRA39"
+    ok(clinic(kits, "unset", SLUG, "press_condition"))
+    assert condition() == "CGATS TR 006"
+
+
 def test_a_hand_written_comment_survives_set(kits):
     path = kits / CLINIC
     path.write_text(path.read_text().replace(
@@ -112,6 +128,7 @@ def test_a_hand_written_comment_survives_set(kits):
     ("contact.booking_display", "https://kitspoint.example/book",
      "is not a short web address; write it as people type it, without https://"),
     ("contact.booking_display", "kitspoint.example/" + "b" * 30, "at most 40 characters"),
+    ("press_condition", "swop", "'swop' is not one of: fogra39, fogra29, cgats-tr006"),
 ])
 def test_bad_values_are_refused_and_the_file_is_unchanged(kits, key, value, message):
     path = kits / CLINIC

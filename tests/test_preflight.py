@@ -143,3 +143,41 @@ def test_a_raster_logo_goes_to_the_press_in_cmyk(project, tmp_path):
         capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert [line.split()[5] for line in screen] == ["rgb"]
     assert cli(project, "check").returncode == 0
+
+
+def test_small_text_in_a_rich_black_or_three_inks_and_a_file_for_no_press(built):
+    """What plates cannot register (a rich black at 9 pt, a colour of three inks at 9 pt) is
+    an error; large type may keep its rich colour. A print file without an output intent
+    does not say which press its CMYK is for."""
+    stderr = _check_replaced(built, (
+        '<style>@page { size: 297mm 210mm; bleed: 3mm }</style>'
+        '<p style="font-size: 9pt; color: device-cmyk(0.8 0.69 0.61 0.84)">Rich black</p>'
+        '<p style="font-size: 9pt; color: device-cmyk(0.85 0.51 0.03 0.41)">Navy</p>'
+        '<p style="font-size: 30pt; color: device-cmyk(0.8 0.69 0.61 0.84)">Large</p>'
+        '<p style="font-size: 9pt; color: device-cmyk(0.75 0 0 0.8)">Navy in two inks</p>'
+        '<p style="font-size: 9pt; color: device-cmyk(0 0 0 1)">Black</p>'))
+    assert "error: colour: page 1: 1 text run(s) under 12 pt (9 pt and up) in C80 M69 Y61 " \
+        "K84: dark text in more than black ink (it should be black ink only)" in stderr
+    assert "error: colour: page 1: 1 text run(s) under 12 pt (9 pt and up) in C85 M51 Y3 " \
+        "K41: coloured text in more than two inks" in stderr
+    assert "C75 K80" not in stderr and "K100" not in stderr
+    assert "error: colour: no output intent" in stderr
+
+
+def test_a_print_file_names_its_registered_press_condition(built):
+    """The output intent names FOGRA39 for this A4 clinic, in the ICC's registry; a condition
+    of no registry is an error."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    intent = PdfReader(built / PDF).trailer["/Root"]["/OutputIntents"][0].get_object()
+    assert (intent["/OutputConditionIdentifier"], intent["/RegistryName"]) == (
+        "FOGRA39", "http://www.color.org")
+    writer = PdfWriter(clone_from=built / PDF)
+    changed = writer.root_object["/OutputIntents"][0].get_object()
+    changed[NameObject("/OutputConditionIdentifier")] = TextStringObject("Office printer")
+    writer.write(built / PDF)
+    result = cli(built, "check")
+    assert result.returncode == 1
+    assert "error: colour: the output condition 'Office printer' is not a registered one " \
+        "(CGATS TR 006, FOGRA29, FOGRA39)" in result.stderr
