@@ -97,8 +97,9 @@ def build_profile(condition: PressCondition, out_dir: Path = PROFILE_DIR) -> Pat
     with tempfile.TemporaryDirectory(dir=out_dir) as work:
         stem = Path(work) / condition.key
         shutil.copyfile(data, stem.with_suffix(".ti3"))
-        # Low quality is a coarser table, accurate to well under a print's tolerance for
-        # converting brand colours, and four times faster to build.
+        # Low quality: a coarser table, built 3.5x faster than medium (5 s, not 18 s). Measured
+        # against a medium build, sRGB colours convert within CIE76 1.9 (median of 37) and the
+        # demo brand colours within 5.5 (a yellow-orange); a press proofs to its own profile.
         subprocess.run(["colprof", "-ql", "-kr", f"-l{condition.ink_limit}",
                         "-D", f"{condition.identifier} (built with ArgyllCMS)",
                         "-C", condition.source, str(stem)],
