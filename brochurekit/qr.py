@@ -8,6 +8,9 @@ import segno
 from markupsafe import Markup, escape
 
 QUIET_ZONE = 4  # modules of white around the code, as scanners expect
+# The code's modules span at least this much in print: what a phone camera at arm's length
+# needs to focus on and read.
+PRINTED_CODE_MM = 25.0
 
 
 def qr_svg(url: str, label: str, ink: str = "#000000") -> Markup:
@@ -21,6 +24,12 @@ def qr_svg(url: str, label: str, ink: str = "#000000") -> Markup:
         # The title is the code's alternative text in a tagged (screen) PDF.
         '<title>{label}</title><path fill="{ink}" d="{path}"/></svg>'
     ).format(label=escape(label), q=QUIET_ZONE, full=full, path=path, ink=ink)
+
+
+def box_mm(url: str, code_mm: float = PRINTED_CODE_MM) -> float:
+    """The printed size of the code with its quiet zone, for modules spanning `code_mm`."""
+    size, _ = _modules(url)
+    return round(code_mm * (size + 2 * QUIET_ZONE) / size, 1)
 
 
 @lru_cache(maxsize=64)

@@ -33,6 +33,7 @@ from .hours import format_hours, hours_locale
 from .layouts import LAYOUTS, PAPERS, Layout, Paper, sheets_for
 from .press import Press
 from .pseudo import pseudo_translate
+from .qr import box_mm as qr_box_mm
 from .qr import qr_svg
 
 # Print runs artwork past the trim; this much extra page is left around it for crop marks, which
@@ -240,6 +241,8 @@ def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
         "phone_inline": inline_phone(clinic.contact.phone) if clinic.contact.phone else None,
         "booking_qr": qr_svg(clinic.contact.booking_url, translations.gettext(
             "Scan to book online"), palette(clinic, press)["qr"])
+        if clinic.contact.booking_url else None,
+        "booking_qr_mm": qr_box_mm(clinic.contact.booking_url)
         if clinic.contact.booking_url else None,
         "credentials": [translations.lookup(CREDENTIAL_CONTEXT, person.credential)
                         for person in clinic.practitioners],

@@ -202,3 +202,37 @@ def inks_by_size(path: Path) -> Counter:
             elif operator in (b"Tj", b"TJ", b"'", b'"'):
                 counts[round(size * text_matrix * ctm, 1), color] += 1
     return counts
+
+
+def largest_fill_sizes(path: Path, page: int, subpaths: int = 100) -> list[tuple[float, float]]:
+    """(width, height) in mm of every filled path of a page made of more than `subpaths`
+    pieces (a QR code's modules are one such path), measured from the content stream with the
+    full graphics matrix."""
+    from pypdf.generic import ContentStream
+
+    def times(m, n):
+        return [m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
+                m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
+                m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5]]
+
+    reader = PdfReader(path)
+    ctm, states, points, pieces, found = [1, 0, 0, 1, 0, 0], [], [], 0, []
+    for operands, operator in ContentStream(reader.pages[page - 1].get_contents(),
+                                            reader).operations:
+        if operator == b"q":
+            states.append(ctm)
+        elif operator == b"Q":
+            ctm = states.pop()
+        elif operator == b"cm":
+            ctm = times([float(v) for v in operands], ctm)
+        elif operator in (b"m", b"l"):
+            x, y = (float(v) for v in operands)
+            points.append((ctm[0] * x + ctm[2] * y + ctm[4], ctm[1] * x + ctm[3] * y + ctm[5]))
+            pieces += operator == b"m"
+        elif operator in (b"f", b"f*", b"n", b"S", b"B", b"B*", b"b"):
+            if pieces > subpaths and operator.startswith(b"f"):
+                xs, ys = [p[0] for p in points], [p[1] for p in points]
+                found.append((round((max(xs) - min(xs)) * 25.4 / 72, 1),
+                              round((max(ys) - min(ys)) * 25.4 / 72, 1)))
+            points, pieces = [], 0
+    return found

@@ -30,6 +30,7 @@ from .pdftools import (
     fonts,
     inflated,
     inks_by_size,
+    largest_fill_sizes,
     text,
     text_colors,
     text_runs,
@@ -258,6 +259,22 @@ def test_print_pdfs_are_pdf_x4_with_a_cmyk_output_intent_and_no_rgb(matrix, slug
         assert not re.search(rb"(?m)^[\d. ]+ (rg|RG)$", content), f"RGB in {pdf.name}"
         assert b"/DeviceRGB" not in content, f"RGB colour space in {pdf.name}"
         assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("slug", CLINICS)
+def test_every_booking_qr_code_spans_at_least_25_mm(matrix, slug):
+    """A phone camera at arm's length needs a code of 25 mm or more across its modules; the
+    tri-fold and the handout used to print 17.2 mm. Measured from the code's path in the
+    content stream (its quiet zone is around it)."""
+    out, _ = matrix
+    for brochure in BROCHURES:
+        for profile in PROFILES:
+            pdf = pdf_of(out, slug, CLINICS[slug][3][0], brochure, profile)
+            codes = [size for page in range(1, BROCHURES[brochure] + 1)
+                     for size in largest_fill_sizes(pdf, page)]
+            assert len(codes) == 1, (pdf.name, codes)
+            width, height = codes[0]
+            assert width == height and width >= 25.0, (pdf.name, codes)
 
 
 @pytest.mark.parametrize("slug", CLINICS)
