@@ -8,6 +8,9 @@ from datetime import time
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_interval, get_day_names
+from babel.lists import format_list
+
+from .numerals import native_digits
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EXAMPLE = '"Mon-Fri 08:00-18:00; Sat 09:00-13:00"'
@@ -75,7 +78,8 @@ def hours_locale(locale: str, country: str | None) -> str:
 
 
 def format_hours(openings: tuple[Opening, ...], locale: str) -> list[tuple[str, str]]:
-    """(days, times) lines in the locale: localized day names, its 12- or 24-hour clock."""
+    """(days, times) lines in the locale: localized day names joined as its lists are, its
+    12- or 24-hour clock, its digits."""
     names = get_day_names("abbreviated", locale=locale)
     pattern = Locale.parse(locale).time_formats["short"].pattern
     twelve_hour = "h" in re.sub(r"'[^']*'", "", pattern)  # quoted text such as 'h' is literal
@@ -83,8 +87,10 @@ def format_hours(openings: tuple[Opening, ...], locale: str) -> list[tuple[str, 
     lines = []
     for opening in openings:
         runs = _runs(opening.days)
-        days = ", ".join(names[a] if a == b else f"{names[a]}–{names[b]}" for a, b in runs)
-        times = format_interval(opening.opens, opening.closes, skeleton, locale=locale)
+        days = format_list([names[a] if a == b else f"{names[a]}–{names[b]}" for a, b in runs],
+                           locale=locale)
+        times = native_digits(format_interval(opening.opens, opening.closes, skeleton,
+                                              locale=locale), locale)
         lines.append((days, times))
     return lines
 

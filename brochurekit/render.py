@@ -11,7 +11,6 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from babel.numbers import format_currency
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -31,6 +30,7 @@ from .design import load_design
 from .errors import Location, RenderError
 from .hours import format_hours, hours_locale
 from .layouts import LAYOUTS, PAPERS, Layout, Paper, sheets_for
+from .numerals import LRI, PDI, format_price
 from .press import Press
 from .pseudo import pseudo_translate
 from .qr import box_mm as qr_box_mm
@@ -121,7 +121,7 @@ def isolated(text: str) -> str:
     """Left-to-right text (a phone number, a price) kept in its own order inside Arabic or
     Persian: Unicode isolates (LRI ... PDI). WeasyPrint 70 has no `unicode-bidi`, but Pango
     applies the isolates."""
-    return "\u2066" + text + "\u2069"
+    return LRI + text + PDI
 
 
 def inline_phone(number: str) -> Markup:
@@ -235,9 +235,8 @@ def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
     conventions = hours_locale(locale, clinic.country)
     texts: dict = {
         "hours": format_hours(clinic.hours, conventions) if clinic.hours else [],
-        # In Arabic or Persian text "CA$ 95.00" keeps its order instead of reading "$CA 95.00".
-        "price": isolated(format_currency(clinic.price.amount, clinic.price.currency,
-                                          locale=conventions)) if clinic.price else None,
+        "price": format_price(clinic.price.amount, clinic.price.currency, conventions)
+        if clinic.price else None,
         "phone_inline": inline_phone(clinic.contact.phone) if clinic.contact.phone else None,
         "booking_qr": qr_svg(clinic.contact.booking_url, translations.gettext(
             "Scan to book online"), palette(clinic, press)["qr"])

@@ -261,6 +261,30 @@ def test_print_pdfs_are_pdf_x4_with_a_cmyk_output_intent_and_no_rgb(matrix, slug
         assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
 
 
+def test_prices_and_hours_keep_their_order_and_the_locale_s_digits(matrix):
+    """Persian writes its numbers in Persian digits, in the catalog and so in the hours and the
+    price; a price keeps its currency sign whole ("UK£", not "£UK") and reads in the order of
+    the locale's pattern: in Arabic the amount first (at the right), in Persian the sign first
+    (CLDR's "‎¤ #,##0.00"), so in both the sign prints left of the amount."""
+    out, _ = matrix
+    persian_digits = set("۰۱۲۳۴۵۶۷۸۹")
+    for slug, locale, sign, amount in (("cedar-grove", "fa", "$CA", "۹۵٫۰۰"),
+                                       ("cedar-grove", "ar", "CA$", "95.00"),
+                                       ("mont-royal", "ar", "CA$", "90.00"),
+                                       ("thameside", "ar", "UK£", "70.00")):
+        page = words(pdf_of(out, slug, locale), 1)
+        placed = {word.text: word for word in page}
+        assert sign in placed and amount in placed, (slug, locale, [w.text for w in page])
+        assert placed[sign].x_max < placed[amount].x_min, (slug, locale)
+    for slug in ("cedar-grove", "harbourfront"):
+        hours = [word.text for word in words(pdf_of(out, slug, "fa"), 1) if ":" in word.text
+                 and word.text[0] in persian_digits]
+        assert len(hours) >= 4, (slug, hours)  # opening and closing, two lines at least
+        assert all(set(time) <= persian_digits | {":"} for time in hours), hours
+        assert not re.search(r"\d:\d\d", text(pdf_of(out, slug, "fa"), 1).translate(
+            {ord(d): None for d in persian_digits})), "a Latin-digit time in Persian"
+
+
 @pytest.mark.parametrize("slug", CLINICS)
 def test_every_booking_qr_code_spans_at_least_25_mm(matrix, slug):
     """A phone camera at arm's length needs a code of 25 mm or more across its modules; the
