@@ -35,6 +35,7 @@ from .files import unsafe_inputs, write_atomic
 from .plurals import default_plural_forms
 from .pofile import read_po_file
 from .pseudo import PSEUDO_LOCALES, pseudo_translate
+from .typography import typeset
 from .yamlfiles import read_yaml
 
 SOURCE_LOCALE = "en"
@@ -293,14 +294,15 @@ class Translations:
     plural_index: Callable[[int], int] = lambda count: int(count != 1)
 
     def lookup(self, context: str | None, message: str) -> str:
-        """The translation as plain text (English when missing, which is recorded)."""
+        """The translation as plain text, typeset for its language (English when missing,
+        which is recorded)."""
         if self.locale == SOURCE_LOCALE:
-            return message
+            return typeset(message, self.locale)
         found = self.table.get((context, message))
         if isinstance(found, str) and found:
-            return found
+            return typeset(found, self.locale)
         self.missing.add((context, message))
-        return message
+        return typeset(message, SOURCE_LOCALE)
 
     def fresh(self) -> Translations:
         """The same catalog with an empty record of fallbacks, to count one cell's."""
@@ -321,9 +323,10 @@ class Translations:
         if self.locale != SOURCE_LOCALE:
             found = self.table.get((context, singular))
             if isinstance(found, tuple) and all(found):
-                return escape(found[min(self.plural_index(count), len(found) - 1)])
+                return escape(typeset(found[min(self.plural_index(count), len(found) - 1)],
+                                      self.locale))
             self.missing.add((context, singular))
-        return escape(singular if count == 1 else plural)
+        return escape(typeset(singular if count == 1 else plural, SOURCE_LOCALE))
 
 
 def load_translations(root: Path, locale: str) -> Translations:

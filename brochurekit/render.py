@@ -22,7 +22,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from .catalogs import LocaleInfo, Translations, is_pseudo
+from .catalogs import SOURCE_LOCALE, LocaleInfo, Translations, is_pseudo
 from .clinics import BLACK, CREDENTIAL_CONTEXT, INK, WHITE, Clinic, Color, tint_of
 from .colormanagement import css_cmyk, rgb_to_cmyk, two_inks
 from .content import Brochure
@@ -35,6 +35,7 @@ from .press import Press
 from .pseudo import pseudo_translate
 from .qr import box_mm as qr_box_mm
 from .qr import qr_svg
+from .typography import typeset
 
 # Print runs artwork past the trim; this much extra page is left around it for crop marks, which
 # WeasyPrint draws from the sheet edge over half of the CSS bleed.
@@ -255,7 +256,7 @@ def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
         if not translated:
             # Counted like a missing catalog message: the cell follows the same policy.
             translations.missing.add((f"{clinic.path}:welcome/{locale}", text))
-        texts["welcome"] = text
+        texts["welcome"] = typeset(text, locale if translated else SOURCE_LOCALE)
     return texts
 
 

@@ -261,6 +261,34 @@ def test_print_pdfs_are_pdf_x4_with_a_cmyk_output_intent_and_no_rgb(matrix, slug
         assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
 
 
+def test_pages_are_typeset_names_whole_no_lone_characters_and_no_fake_italic(matrix):
+    """Read back from every PDF: "Dr. Chan Gunn" never splits over lines, "X-" never ends
+    one, English prints curly quotes and apostrophes, no Chinese line holds one character,
+    and no font is a slanted copy of an upright one (a synthetic oblique: Arabic, Persian,
+    Chinese and Gurmukhi have no italic)."""
+    out, _ = matrix
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    checked = 0
+    for pdf in sorted(out.glob("*/*.pdf")):
+        lines = [line.strip("\u202a\u202b\u202c\u200e\u200f ") for line in
+                 text(pdf).splitlines()]
+        for number, line in enumerate(lines):
+            assert not re.search(r"(\bDr\.?|Chan|ਡਾ\.|ਚੈਨ)$", line), (pdf.name, line)
+            assert not re.search(r"(?<![\w-])X-$", line), (pdf.name, line)
+            if pdf.stem.split("-")[2].startswith("zh_"):
+                letters = cjk.findall(line)
+                assert len(letters) != 1 or len(line) > 3, (pdf.name, lines[number - 1:number + 1])
+        if "-en-" in pdf.name:
+            assert "'" not in "".join(lines), pdf.name
+            if "overview" in pdf.name:
+                assert "’" in "".join(lines), pdf.name
+        # pdffonts names a slanted copy of an upright face "...-Oblique".
+        slanted = [font["name"] for font in fonts(pdf) if font["name"].endswith("-Oblique")]
+        assert not slanted, (pdf.name, slanted)
+        checked += 1
+    assert checked == 102
+
+
 def test_prices_and_hours_keep_their_order_and_the_locale_s_digits(matrix):
     """Persian writes its numbers in Persian digits, in the catalog and so in the hours and the
     price; a price keeps its currency sign whole ("UK£", not "£UK") and reads in the order of
