@@ -193,6 +193,7 @@ class Renderer:
             _set_bleed_boxes(pdf, bleed_mm)
             if press is not None:
                 _name_output_intent(pdf, press)
+                _overprint_black(pdf)
             _refuse_embedded_files(job_name, pdf)
             _fix_document_id(pdf, identifier)
             self._deflate_streams(pdf)
@@ -227,6 +228,46 @@ def _name_output_intent(pdf: pydyf.PDF, press: Press) -> None:
             intent["Info"] = intent["OutputCondition"] = pydyf.String(
                 f"The print shop's own profile, {press.profile.name}")
             intent.pop("RegistryName", None)
+
+
+# Black ink overprints: a black letter on a tint prints over it instead of leaving a hole in the
+# tint's plates that the black must fill exactly (on press the plates never register
+# perfectly, and a knocked-out hairline shows white). Fills only; OPM 1 keeps the other inks.
+_OVERPRINT, _KNOCKOUT = "OPblack", "OPnone"
+_GRAPHICS_STATES = {_OVERPRINT: pydyf.Dictionary({"Type": "/ExtGState", "op": "true", "OPM": 1}),
+                    _KNOCKOUT: pydyf.Dictionary({"Type": "/ExtGState", "op": "false"})}
+
+
+def _overprint_black(pdf: pydyf.PDF) -> None:
+    """Switch fill overprint on while the fill colour is black ink alone, off otherwise, in
+    every page's content (WeasyPrint writes one operator per item, a fill colour as
+    "c m y k scn")."""
+    def obj(reference):
+        return pdf.objects[int(reference.split()[0])] if isinstance(reference, bytes) \
+            else reference
+
+    for number in pdf.pages["Kids"][::3]:
+        page = pdf.objects[number]
+        resources = obj(page["Resources"])
+        states = resources.get("ExtGState")
+        if states is None:
+            states = resources["ExtGState"] = pydyf.Dictionary()
+        states.update(_GRAPHICS_STATES)
+        contents = obj(page["Contents"])
+        operators, black, saved = [], False, []
+        for operator in contents.stream:
+            operator = operator.encode() if isinstance(operator, str) else operator
+            operators.append(operator)
+            if operator == b"q":
+                saved.append(black)
+            elif operator == b"Q":
+                black = saved.pop() if saved else False
+            elif operator.endswith((b" scn", b" sc", b" k")):
+                is_black = operator.split()[:-1] == [b"0", b"0", b"0", b"1"]
+                if is_black != black:
+                    operators.append(f"/{_OVERPRINT if is_black else _KNOCKOUT} gs".encode())
+                    black = is_black
+        contents.stream = operators
 
 
 def _fix_document_id(pdf: pydyf.PDF, identifier: bytes) -> None:

@@ -28,6 +28,8 @@ SMALL_TEXT_PT = 12
 # prints in black ink alone.
 DARK_K, NEUTRAL_SPREAD = 0.5, 0.3
 REGISTERED_CONDITIONS = frozenset(c.identifier for c in PRESS_CONDITIONS.values())
+# A graphics state that sets fill overprint, as qpdf's QDF form writes its dictionary.
+_OVERPRINT_STATE = re.compile(rb"/([\w.]+) <<\n(?:\s+/\w+ [^\n]*\n)*?\s+/op true\n")
 _PAGE_CONTENTS = re.compile(rb"%% Contents for page (\d+)\n.*?\nstream\n(.*?)\nendstream",
                             re.DOTALL)
 BOX_TOLERANCE_PT = 0.1
@@ -220,19 +222,23 @@ def _output_intent(catalog) -> list[Finding]:
 
 
 def text_inks(expanded: bytes) -> Counter:
-    """(page, size in pt rounded down, CMYK fill) of every text-showing operation of a QDF file.
+    """(page, size in pt rounded down, CMYK fill, overprint) of every text-showing operation
+    of a QDF file.
 
     WeasyPrint writes one operator per line; the size is the font size scaled by the text and
     current transformation matrices."""
     found: Counter = Counter()
+    overprinting = set(_OVERPRINT_STATE.findall(expanded))
     for page, stream in _PAGE_CONTENTS.findall(expanded):
-        scale, stack, size, text_scale, fill = 1.0, [], 0.0, 1.0, None
+        scale, stack, size, text_scale, fill, overprint = 1.0, [], 0.0, 1.0, None, False
         for line in stream.split(b"\n"):
             operator = line.rpartition(b" ")[2] or line
             if operator == b"q":
-                stack.append((scale, fill))
+                stack.append((scale, fill, overprint))
             elif operator == b"Q" and stack:
-                scale, fill = stack.pop()
+                scale, fill, overprint = stack.pop()
+            elif operator == b"gs":
+                overprint = line.split()[0][1:] in overprinting
             elif operator == b"cm":
                 a, b, c, d = (float(v) for v in line.split()[:4])
                 scale *= math.sqrt(abs(a * d - b * c))
@@ -245,7 +251,8 @@ def text_inks(expanded: bytes) -> Counter:
                 values = line.split()[:-1]
                 fill = tuple(round(float(v), 4) for v in values) if len(values) == 4 else None
             elif operator in (b"TJ", b"Tj", b"'", b'"'):
-                found[int(page), math.floor(size * text_scale * scale * 10) / 10, fill] += 1
+                found[int(page), math.floor(size * text_scale * scale * 10) / 10, fill,
+                      overprint] += 1
     return found
 
 
@@ -253,12 +260,14 @@ def _small_text_inks(expanded: bytes) -> list[Finding]:
     """Type under 12 pt that four plates must register: dark text in more than black ink, any
     text in more than two inks, or with a trace of an ink a plate cannot print cleanly."""
     problems: dict[tuple[int, str], list] = {}
-    for (page, size, fill), runs in text_inks(expanded).items():
+    for (page, size, fill, overprint), runs in text_inks(expanded).items():
         if fill is None or size >= SMALL_TEXT_PT:
             continue
         inks = [ink for ink in fill if ink > 0]
         neutral = max(fill[:3]) - min(fill[:3]) < NEUTRAL_SPREAD
-        if fill[3] >= DARK_K and neutral and len(inks) > 1:
+        if fill == (0, 0, 0, 1) and not overprint:
+            problem = "black text that does not overprint (it leaves a hole in a tint)"
+        elif fill[3] >= DARK_K and neutral and len(inks) > 1:
             problem = "dark text in more than black ink (it should be black ink only)"
         elif len(inks) > 2:
             problem = "coloured text in more than two inks"

@@ -236,3 +236,27 @@ def largest_fill_sizes(path: Path, page: int, subpaths: int = 100) -> list[tuple
                               round((max(ys) - min(ys)) * 25.4 / 72, 1)))
             points, pieces = [], 0
     return found
+
+
+def black_text_overprint(path: Path) -> Counter:
+    """Text-showing operations in black ink alone, counted by whether fill overprint is on
+    (the /op of the graphics states they are drawn under), over every page."""
+    from pypdf.generic import ContentStream
+
+    reader, counts = PdfReader(path), Counter()
+    for page in reader.pages:
+        states = page["/Resources"].get("/ExtGState") or {}
+        color, overprint, saved = None, False, []
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"q":
+                saved.append((color, overprint))
+            elif operator == b"Q":
+                color, overprint = saved.pop()
+            elif operator == b"gs":
+                state = states[operands[0]].get_object()
+                overprint = bool(state.get("/op", overprint))
+            elif operator in (b"k", b"sc", b"scn") and len(operands) == 4:
+                color = tuple(float(value) for value in operands)
+            elif operator in (b"Tj", b"TJ") and color == (0, 0, 0, 1):
+                counts[overprint] += 1
+    return counts

@@ -23,6 +23,7 @@ from brochurekit.layouts import LAYOUTS, PAPERS
 
 from .conftest import REPO, run_cli
 from .pdftools import (
+    black_text_overprint,
     boxes,
     empty_fractions,
     figures,
@@ -475,9 +476,9 @@ def test_screen_tri_folds_tag_the_logo_qr_code_and_drawings_with_alternative_tex
 @pytest.mark.parametrize("slug", CLINICS)
 def test_print_text_is_in_black_ink_only_and_no_colour_has_specks(matrix, slug):
     """Body text prints in black ink alone (a rich black of four plates fringes in small
-    type); text under 12 pt in the brand colour uses two inks at most, and no colour of any
-    text carries a trace of an ink (under 2%) from the profile. (A poster sets most of its
-    large type in the brand colour.)"""
+    type) and overprints; text under 12 pt in the brand colour uses two inks at most, and no
+    colour of any text carries a trace of an ink (under 2%) from the profile. (A poster sets
+    most of its large type in the brand colour.)"""
     out, _ = matrix
     for pdf in sorted((out / slug).glob("*-print.pdf")):
         runs = inks_by_size(pdf)
@@ -496,6 +497,9 @@ def test_print_text_is_in_black_ink_only_and_no_colour_has_specks(matrix, slug):
         for color in colors:
             assert color is not None and not any(0 < ink < 0.02 for ink in color), \
                 (pdf.name, color)
+        # Black text overprints (it prints over a tint rather than in a hole cut in it).
+        overprint = black_text_overprint(pdf)
+        assert overprint[True] > 0 and overprint[False] == 0, (pdf.name, overprint)
 
 
 def test_addresses_break_only_between_their_parts_and_the_booking_address_not_at_all(matrix):

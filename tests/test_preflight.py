@@ -147,8 +147,8 @@ def test_a_raster_logo_goes_to_the_press_in_cmyk(project, tmp_path):
 
 def test_small_text_in_a_rich_black_or_three_inks_and_a_file_for_no_press(built):
     """What plates cannot register (a rich black at 9 pt, a colour of three inks at 9 pt) is
-    an error; large type may keep its rich colour. A print file without an output intent
-    does not say which press its CMYK is for."""
+    an error, and so is small black text that knocks out; large type may keep its rich colour.
+    A print file without an output intent does not say which press its CMYK is for."""
     stderr = _check_replaced(built, (
         '<style>@page { size: 297mm 210mm; bleed: 3mm }</style>'
         '<p style="font-size: 9pt; color: device-cmyk(0.8 0.69 0.61 0.84)">Rich black</p>'
@@ -160,7 +160,9 @@ def test_small_text_in_a_rich_black_or_three_inks_and_a_file_for_no_press(built)
         "K84: dark text in more than black ink (it should be black ink only)" in stderr
     assert "error: colour: page 1: 1 text run(s) under 12 pt (9 pt and up) in C85 M51 Y3 " \
         "K41: coloured text in more than two inks" in stderr
-    assert "C75 K80" not in stderr and "K100" not in stderr
+    assert "C75 K80" not in stderr  # two inks are fine
+    assert "error: colour: page 1: 1 text run(s) under 12 pt (9 pt and up) in K100: black " \
+        "text that does not overprint (it leaves a hole in a tint)" in stderr
     assert "error: colour: no output intent" in stderr
 
 
