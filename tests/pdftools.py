@@ -173,10 +173,10 @@ def text_colors(path: Path) -> Counter:
     return counts
 
 
-def inks_by_size(path: Path) -> Counter:
-    """How many text-showing operations paint at each (size in pt, CMYK fill), over every page:
-    read with pypdf's content-stream parser, the size scaled by the text and graphics
-    matrices."""
+def text_paint(path: Path) -> Counter:
+    """How many text-showing operations paint at each (size in pt, CMYK fill, overprint on),
+    over every page: read with pypdf's content-stream parser, the size scaled by the text and
+    graphics matrices, overprint from the /op of the graphics states drawn under."""
     from pypdf.generic import ContentStream
 
     def scale_of(operands) -> float:
@@ -185,22 +185,42 @@ def inks_by_size(path: Path) -> Counter:
 
     reader, counts = PdfReader(path), Counter()
     for page in reader.pages:
-        color, ctm, states, size, text_matrix = None, 1.0, [], 0.0, 1.0
+        states = page["/Resources"].get("/ExtGState") or {}
+        color, ctm, overprint, saved, size, text_matrix = None, 1.0, False, [], 0.0, 1.0
         for operands, operator in ContentStream(page.get_contents(), reader).operations:
             if operator == b"q":
-                states.append((color, ctm))
+                saved.append((color, ctm, overprint))
             elif operator == b"Q":
-                color, ctm = states.pop()
+                color, ctm, overprint = saved.pop()
             elif operator == b"cm":
                 ctm *= scale_of(operands)
             elif operator == b"Tm":
                 text_matrix = scale_of(operands)
             elif operator == b"Tf":
                 size = float(operands[1])
+            elif operator == b"gs":
+                overprint = bool(states[operands[0]].get_object().get("/op", overprint))
             elif operator in (b"k", b"sc", b"scn") and len(operands) == 4:
                 color = tuple(round(float(value), 4) for value in operands)
             elif operator in (b"Tj", b"TJ", b"'", b'"'):
-                counts[round(size * text_matrix * ctm, 1), color] += 1
+                counts[round(size * text_matrix * ctm, 1), color, overprint] += 1
+    return counts
+
+
+def inks_by_size(path: Path) -> Counter:
+    """Text-showing operations by (size in pt, CMYK fill)."""
+    counts = Counter()
+    for (size, color, _), runs in text_paint(path).items():
+        counts[size, color] += runs
+    return counts
+
+
+def black_text_overprint(path: Path) -> Counter:
+    """Text-showing operations in black ink alone, by whether fill overprint is on."""
+    counts = Counter()
+    for (_, color, overprint), runs in text_paint(path).items():
+        if color == (0, 0, 0, 1):
+            counts[overprint] += runs
     return counts
 
 
@@ -236,27 +256,3 @@ def largest_fill_sizes(path: Path, page: int, subpaths: int = 100) -> list[tuple
                               round((max(ys) - min(ys)) * 25.4 / 72, 1)))
             points, pieces = [], 0
     return found
-
-
-def black_text_overprint(path: Path) -> Counter:
-    """Text-showing operations in black ink alone, counted by whether fill overprint is on
-    (the /op of the graphics states they are drawn under), over every page."""
-    from pypdf.generic import ContentStream
-
-    reader, counts = PdfReader(path), Counter()
-    for page in reader.pages:
-        states = page["/Resources"].get("/ExtGState") or {}
-        color, overprint, saved = None, False, []
-        for operands, operator in ContentStream(page.get_contents(), reader).operations:
-            if operator == b"q":
-                saved.append((color, overprint))
-            elif operator == b"Q":
-                color, overprint = saved.pop()
-            elif operator == b"gs":
-                state = states[operands[0]].get_object()
-                overprint = bool(state.get("/op", overprint))
-            elif operator in (b"k", b"sc", b"scn") and len(operands) == 4:
-                color = tuple(float(value) for value in operands)
-            elif operator in (b"Tj", b"TJ") and color == (0, 0, 0, 1):
-                counts[overprint] += 1
-    return counts
