@@ -48,15 +48,15 @@ from .pdftools import inflated, text
 CLINIC = Path("brochures/clinics/cedar-grove.yaml")
 ASSETS = Path("brochures/clinics/cedar-grove")
 LOCALES_LINE = "locales: [en, zh_Hans, zh_Hant, pa, ar, fa]"
-PROJECT_LOCALES = "en, ar, es, fa, fr_CA, pa, zh_Hans, zh_Hant"
-FR = Path("locales/fr_CA/LC_MESSAGES/brochures.po")
+PROJECT_LOCALES = "en, ar, es, fa, fr, fr_CA, pa, zh_Hans, zh_Hant"
+FR = Path("locales/fr/LC_MESSAGES/brochures.po")
 ZH = Path("locales/zh_Hans/LC_MESSAGES/brochures.po")
 PHONE_MSGID = 'msgid "Questions about IMS? Call us at %(phone)s."'
 # The cells built once per module (see `built`): two languages, two layouts, print profile.
-PREBUILT = ("--clinic", "thameside", "--locale", "en", "--locale", "fr_CA",
+PREBUILT = ("--clinic", "thameside", "--locale", "en", "--locale", "fr",
             "--brochure", "ims-overview", "--brochure", "ims-aftercare", "--profile", "print")
-TRI_FOLDS = ("thameside/en/ims-overview", "thameside/fr_CA/ims-overview")
-FRENCH = ("thameside/fr_CA/ims-aftercare", "thameside/fr_CA/ims-overview")
+TRI_FOLDS = ("thameside/en/ims-overview", "thameside/fr/ims-overview")
+FRENCH = ("thameside/fr/ims-aftercare", "thameside/fr/ims-overview")
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -159,8 +159,8 @@ def set_translation(project: Path, po_path: Path, context: str, value: str,
 
 
 def expect_catalog_error(project: Path, line: int, *fragments: str) -> None:
-    """`i18n check fr_CA` names the .po file and line of the error."""
-    result = cli(project, "i18n", "check", "fr_CA")
+    """`i18n check fr` names the .po file and line of the error."""
+    result = cli(project, "i18n", "check", "fr")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{FR}:{line}: error:" in result.stderr, result.stderr
     for fragment in fragments:
@@ -961,12 +961,12 @@ def test_case_23_catalog_with_a_renamed_placeholder_is_kept_out_of_the_build(bui
     po = built / FR
     line = phone_msgstr_line(po)
     edit(po, "Appelez-nous au %(phone)s.", "Appelez-nous au %(tel)s.")
-    compiled = cli(built, "i18n", "compile", "fr_CA")
-    assert compiled.returncode == 1 and "fr_CA: not compiled" in compiled.stderr
+    compiled = cli(built, "i18n", "compile", "fr")
+    assert compiled.returncode == 1 and "fr: not compiled" in compiled.stderr
     no_traceback(compiled)
-    rebuild_fails(built, FRENCH, f"{FR}:{line}: the fr_CA catalog has errors and is not used: "
+    rebuild_fails(built, FRENCH, f"{FR}:{line}: the fr catalog has errors and is not used: "
                                  "placeholder %(phone)s was renamed to %(tel)s",
-                  "see `ims-brochure i18n check fr_CA`")
+                  "see `ims-brochure i18n check fr`")
 
 
 @pytest.mark.parametrize(("new", "says"), [
@@ -979,9 +979,9 @@ def test_case_24_broken_placeholder_or_lone_percent_names_the_po_line(project, n
     line = phone_msgstr_line(po)
     edit(po, "Appelez-nous au %(phone)s.", f"Appelez-nous au {new}.")
     expect_catalog_error(project, line, says)
-    result = cli(project, "build", "--clinic", "thameside", "--locale", "fr_CA",
+    result = cli(project, "build", "--clinic", "thameside", "--locale", "fr",
                  "--brochure", "ims-overview", "--profile", "print")
-    assert result.returncode == 1 and f"{FR}:{line}: the fr_CA catalog has errors" \
+    assert result.returncode == 1 and f"{FR}:{line}: the fr catalog has errors" \
         in result.stderr
     assert not list((project / "out").rglob("*.pdf"))
 
@@ -1016,10 +1016,10 @@ def test_case_25_markup_in_a_translation_keeps_the_catalog_out_of_the_build(buil
         set_translation(built, FR, "ims-overview/tagline", "<b>gras</b>")
         says = "the translation adds markup (<b>)"
     else:
-        edit(po, 'msgstr "Prenez rendez-vous pour une évaluation"',
-             'msgstr "Prenez rendez-vous pour une évaluation"\r'
+        edit(po, 'msgstr "Prenez rendez-vous pour un bilan"',
+             'msgstr "Prenez rendez-vous pour un bilan"\r'
              '# <a rel=attachment href=pyproject.toml>.</a> "')
-        says = "the fr_CA catalog has errors and is not used"
+        says = "the fr catalog has errors and is not used"
     rebuild_fails(built, FRENCH, f"{FR}:", says)
 
 
@@ -1079,7 +1079,7 @@ def test_case_28_fuzzy_header_is_reported_and_never_prints_english(built):
     edit(po, 'msgid ""\nmsgstr ""', '#, fuzzy\nmsgid ""\nmsgstr ""')
     line = line_of(po, 'msgid ""')
     expect_catalog_error(built, line, "header is marked fuzzy")
-    rebuild_fails(built, FRENCH, f"{FR}:{line}: the fr_CA catalog has errors and is not used",
+    rebuild_fails(built, FRENCH, f"{FR}:{line}: the fr catalog has errors and is not used",
                   "header is marked fuzzy")
 
 

@@ -141,7 +141,7 @@ def _build_in_process(project: Path, tmp_path: Path, monkeypatch, fault) -> obje
     from brochurekit.project import load_project
 
     monkeypatch.setattr(build_module._WorkerState, *fault)
-    selection = build_module.Selection(("thameside",), ("en", "fr_CA"), ("ims-poster",),
+    selection = build_module.Selection(("thameside",), ("en", "fr"), ("ims-poster",),
                                        ("screen",))
     started = time.monotonic()
     result = build_module.build(load_project(project), tmp_path / "out", selection, workers=2)
@@ -158,17 +158,17 @@ def test_case_39_a_killed_worker_fails_its_cells_and_the_build_ends(project, tmp
     real_cells = __import__("brochurekit.build", fromlist=["x"])._WorkerState.cells
 
     def cells(self, task):
-        if task[0][0].locale == "fr_CA":
+        if task[0][0].locale == "fr":
             os.kill(os.getpid(), signal.SIGKILL)
         yield from real_cells(self, task)
 
     result = _build_in_process(project, tmp_path, monkeypatch, ("cells", cells))
     assert [o.locale for o in result.outputs] == ["en"]
     [failure] = result.failures
-    assert failure.message == ("thameside/fr_CA/ims-poster: the worker process rendering it was "
+    assert failure.message == ("thameside/fr/ims-poster: the worker process rendering it was "
                                "killed (SIGKILL; the system may be out of memory)")
     entries = json.loads((tmp_path / "out/manifest.json").read_text())
-    assert {(e["locale"], e["status"]) for e in entries} == {("en", "built"), ("fr_CA", "failed")}
+    assert {(e["locale"], e["status"]) for e in entries} == {("en", "built"), ("fr", "failed")}
 
 
 def test_case_39_workers_that_cannot_start_fail_the_cells_once(project, tmp_path, monkeypatch):
@@ -182,7 +182,7 @@ def test_case_39_workers_that_cannot_start_fail_the_cells_once(project, tmp_path
     assert sorted(f.message for f in result.failures) == [
         f"thameside/{locale}/ims-poster: the renderer could not be started: unexpected "
         "MemoryError: no memory for a new worker (this is a bug in the brochure tool; please "
-        "report it)" for locale in ("en", "fr_CA")]
+        "report it)" for locale in ("en", "fr")]
 
 
 def test_case_39_a_cell_past_its_time_limit_fails_naming_it(project):
@@ -396,7 +396,7 @@ def test_case_43_control_characters_in_a_translation_name_the_po_line(project):
     text = po.read_text(encoding="utf-8").splitlines(keepends=True)
     text[line - 1] = 'msgstr "Appelez-nous au %(phone)s.\\a"\n'
     po.write_text("".join(text), encoding="utf-8")
-    result = cli(project, "i18n", "check", "fr_CA")
+    result = cli(project, "i18n", "check", "fr")
     assert result.returncode == 1
     no_traceback(result)
     assert (f"{FR}:{line}: error: the text holds the control character U+0007 BELL at "
@@ -408,10 +408,10 @@ def test_case_43_control_characters_in_a_translation_name_the_po_line(project):
 def test_case_44_failed_stale_and_draft_cells_are_named_by_check(project):
     """44. A failed or draft cell never passes for a current one: status in the manifest and in
     check (failed and stale are errors; a draft is named, and named so on disk)."""
-    cells = ("--clinic", "thameside", "--locale", "fr_CA", "--brochure", "ims-poster",
+    cells = ("--clinic", "thameside", "--locale", "fr", "--brochure", "ims-poster",
              "--profile", "screen")
     assert cli(project, "build", *cells).returncode == 0
-    final = project / "out/thameside/ims-poster-fr_CA-screen.pdf"
+    final = project / "out/thameside/ims-poster-fr-screen.pdf"
     earlier = final.read_bytes()
     assert cli(project, "check").returncode == 0
     # Stale: an input changed since the PDF was made.
@@ -430,12 +430,12 @@ def test_case_44_failed_stale_and_draft_cells_are_named_by_check(project):
     po.write_text("".join(rows), encoding="utf-8")
     assert cli(project, "build", *cells).returncode == 1
     assert not final.exists()
-    assert (project / "out/outdated/thameside/ims-poster-fr_CA-screen.pdf").read_bytes() == \
+    assert (project / "out/outdated/thameside/ims-poster-fr-screen.pdf").read_bytes() == \
         earlier
     checked = cli(project, "check")
     assert checked.returncode == 1
-    assert ("thameside/fr_CA/ims-poster (screen): error: build: the last build of this cell "
-            f"failed: locales/fr_CA/LC_MESSAGES/brochures.po:{line}: the fr_CA catalog has "
+    assert ("thameside/fr/ims-poster (screen): error: build: the last build of this cell "
+            f"failed: locales/fr/LC_MESSAGES/brochures.po:{line}: the fr catalog has "
             "errors") \
         in checked.stderr, checked.stdout + checked.stderr
     assert "1 cell(s) checked (1 failed), 1 error(s)" in checked.stdout
@@ -446,7 +446,7 @@ def test_case_44_failed_stale_and_draft_cells_are_named_by_check(project):
     assert drafted.returncode == 0, drafted.stderr
     [entry] = manifest(project)
     assert entry["status"] == "draft"
-    assert entry["path"] == "thameside/ims-poster-fr_CA-screen-DRAFT.pdf"
+    assert entry["path"] == "thameside/ims-poster-fr-screen-DRAFT.pdf"
     assert (project / "out" / entry["path"]).is_file() and not final.exists()
     named = cli(project, "check")
     assert "a draft: untranslated messages print in English; not for the printer" in \
@@ -551,7 +551,7 @@ def test_a_placeholder_error_repeated_many_times_is_reported_once(project):
     text = po.read_text(encoding="utf-8").splitlines(keepends=True)
     text[line - 1] = 'msgstr "' + "%(telephone)s " * 100_000 + '"\n'
     po.write_text("".join(text), encoding="utf-8")
-    result = cli(project, "i18n", "check", "fr_CA")
+    result = cli(project, "i18n", "check", "fr")
     assert result.returncode == 1
     lines = [row for row in result.stderr.splitlines() if f"{FR}:{line}:" in row]
     assert lines == [
@@ -643,7 +643,7 @@ def test_stale_clears_when_the_inputs_are_back_and_a_stale_draft_stays_a_draft(p
     """44. Stale is worked out from the inputs each time: it clears when they are restored, and
     a stale draft is still found under its draft name."""
     set_translation(project, FR, "ims-poster/title", "")
-    cells = ("--clinic", "thameside", "--locale", "fr_CA", "--brochure", "ims-poster",
+    cells = ("--clinic", "thameside", "--locale", "fr", "--brochure", "ims-poster",
              "--profile", "screen", "--allow-incomplete")
     assert cli(project, "build", *cells).returncode == 0
     original, times = (project / THAMESIDE).read_text(), (project / THAMESIDE).stat()
@@ -660,7 +660,7 @@ def test_stale_clears_when_the_inputs_are_back_and_a_stale_draft_stays_a_draft(p
     edit(project / THAMESIDE, "+44 20 7946 0555", "+44 20 7946 0558")
     assert cli(project, "build", *CELL).returncode == 0
     assert {e["locale"]: e["status"] for e in manifest(project)} == {"en": "built",
-                                                                     "fr_CA": "stale"}
+                                                                     "fr": "stale"}
 
 
 def test_check_never_prints_a_manifest_reason_raw(project):
@@ -706,7 +706,7 @@ def test_workers_that_die_between_tasks_end_the_build_with_reasons(project, tmp_
         os._exit(0)
 
     monkeypatch.setattr(build_module, "_worker_main", ready_then_gone)
-    selection = build_module.Selection(("thameside",), ("en", "fr_CA", "ar"), ("ims-poster",),
+    selection = build_module.Selection(("thameside",), ("en", "fr", "ar"), ("ims-poster",),
                                        ("screen",))
     started = time.monotonic()
     result = build_module.build(load_project(project), tmp_path / "out", selection, workers=2)

@@ -16,8 +16,8 @@ from brochurekit.pofile import read_po_file
 from .conftest import run_cli
 from .pdftools import text
 
-LOCALES = ("ar", "es", "fa", "fr_CA", "pa", "zh_Hans", "zh_Hant")
-FR = Path("locales/fr_CA/LC_MESSAGES/brochures.po")
+LOCALES = ("ar", "es", "fa", "fr", "fr_CA", "pa", "zh_Hans", "zh_Hant")
+FR = Path("locales/fr/LC_MESSAGES/brochures.po")
 
 
 def i18n(project: Path, *args: str):
@@ -51,7 +51,7 @@ def test_long_heading_is_only_a_warning(project):
     po = project / FR
     replace_in(po, 'msgstr "Après une séance"',
                'msgstr "Après une séance de traitement par stimulation intramusculaire"')
-    result = i18n(project, "check", "fr_CA")
+    result = i18n(project, "check", "fr")
     assert result.returncode == 0
     assert "warning: this heading is much longer than its source" in result.stdout
 
@@ -63,6 +63,7 @@ def test_changed_english_becomes_fuzzy_everywhere_and_blocks_the_build(project):
     assert i18n(project, "extract").returncode == 0
     updated = i18n(project, "update")
     assert updated.returncode == 0
+    assert "fr: 0 new, 1 changed (marked fuzzy), 0 obsolete" in updated.stdout
     assert "fr_CA: 0 new, 1 changed (marked fuzzy), 0 obsolete" in updated.stdout
     for locale in LOCALES:
         po = Path(f"locales/{locale}/LC_MESSAGES/brochures.po")
@@ -74,15 +75,15 @@ def test_changed_english_becomes_fuzzy_everywhere_and_blocks_the_build(project):
     assert f'#| msgid "{old}"' in (project / FR).read_text(encoding="utf-8")
 
     build = ["--project", str(project), "build", "--out", str(project / "out"),
-             "--clinic", "thameside", "--locale", "fr_CA", "--brochure", "ims-overview",
+             "--clinic", "thameside", "--locale", "fr", "--brochure", "ims-overview",
              "--profile", "print"]
     failed = run_cli(*build)
     assert failed.returncode == 1
     assert "1 message(s) of this brochure are untranslated or fuzzy" in failed.stderr
     drafted = run_cli(*build, "--allow-incomplete")
     assert drafted.returncode == 0, drafted.stderr
-    assert not (project / "out/thameside/ims-overview-fr_CA-print.pdf").exists()
-    pdf = project / "out/thameside/ims-overview-fr_CA-print-DRAFT.pdf"  # a draft says so
+    assert not (project / "out/thameside/ims-overview-fr-print.pdf").exists()
+    pdf = project / "out/thameside/ims-overview-fr-print-DRAFT.pdf"  # a draft says so
     assert all("DRAFT TRANSLATION" in text(pdf, page) for page in (1, 2))
 
 
@@ -90,7 +91,7 @@ def test_removed_message_becomes_obsolete(project):
     source = project / "brochures/ims-overview.yaml"
     replace_in(source, "      - Feeling tired for a few hours is common.\n", "")
     i18n(project, "extract")
-    assert "1 obsolete" in i18n(project, "update", "fr_CA").stdout
+    assert "1 obsolete" in i18n(project, "update", "fr").stdout
     content = (project / FR).read_text(encoding="utf-8")
     assert '#~ msgid "Feeling tired for a few hours is common."' in content
 

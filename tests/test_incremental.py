@@ -46,15 +46,15 @@ def test_noop_rebuild_does_not_import_weasyprint(project):
 
 
 def test_both_profiles_of_a_fitted_cell_get_the_same_type_size(project):
-    po = project / "locales/fr_CA/LC_MESSAGES/brochures.po"
+    po = project / "locales/fr/LC_MESSAGES/brochures.po"
     text = po.read_text(encoding="utf-8")
-    # A longer back-panel text makes the fr_CA tri-fold need a smaller body type.
-    longer = text.replace("Prenez rendez-vous pour une évaluation",
-                          "Prenez rendez-vous pour une évaluation " + "complète et attentive " * 2)
+    # A longer back-panel text makes the fr tri-fold need a smaller body type.
+    longer = text.replace("Prenez rendez-vous pour un bilan",
+                          "Prenez rendez-vous pour un bilan " + "complet et attentif " * 2)
     assert longer != text
     po.write_text(longer, encoding="utf-8")
     result = run_cli("--project", str(project), "build", "--clinic", "thameside", "--locale",
-                     "fr_CA", "--brochure", "ims-overview")
+                     "fr", "--brochure", "ims-overview")
     assert result.returncode == 0, result.stderr
     fitted = re.findall(r"\((print|screen), body type fitted to (\d+)%\)", result.stdout)
     assert [profile for profile, _ in fitted] == ["print", "screen"], result.stdout
@@ -69,16 +69,16 @@ def test_both_profiles_of_a_fitted_cell_get_the_same_type_size(project):
 def test_changed_catalog_rebuilds_only_its_locale(project):
     clinics = ("--clinic", "thameside")
     assert build(project, *clinics).returncode == 0
-    po = project / "locales/fr_CA/LC_MESSAGES/brochures.po"
+    po = project / "locales/fr/LC_MESSAGES/brochures.po"
     po.write_text(po.read_text(encoding="utf-8").replace(
-        "Prenez rendez-vous pour une évaluation", "Prenez rendez-vous pour votre évaluation"),
+        "Prenez rendez-vous pour un bilan", "Prenez rendez-vous pour votre bilan"),
         encoding="utf-8")
     result = build(project, *clinics)
     assert result.returncode == 0, result.stderr
     # Of the clinic's three languages, only the French cell is rebuilt.
     assert "1 built, 2 unchanged (skipped), 0 failed" in result.stdout
     rebuilt = [line for line in result.stdout.splitlines() if line.startswith("ok")]
-    assert all("/fr_CA/" in line for line in rebuilt)
+    assert all("/fr/" in line for line in rebuilt)
 
 
 @pytest.mark.slow
@@ -87,7 +87,7 @@ def test_force_rebuilds_and_removed_cells_leave_the_folder(project):
     forced = build(project, "--clinic", "thameside", "--force")
     assert "3 built, 0 unchanged (skipped)" in forced.stdout
     clinic = project / "brochures/clinics/thameside.yaml"
-    clinic.write_text(clinic.read_text().replace("locales: [en, fr_CA, ar]", "locales: [en]"))
+    clinic.write_text(clinic.read_text().replace("locales: [en, fr, ar]", "locales: [en]"))
     result = build(project, "--clinic", "thameside")
     assert "removed thameside/ims-overview-ar-print.pdf (its cell no longer exists)" \
         in result.stdout

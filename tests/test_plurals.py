@@ -20,7 +20,7 @@ from brochurekit.plurals import PluralFormsError, parse_plural_forms
 
 from .conftest import REPO, run_cli
 
-LOCALES = ("ar", "es", "fa", "fr_CA", "pa", "zh_Hans", "zh_Hant")
+LOCALES = ("ar", "es", "fa", "fr", "fr_CA", "pa", "zh_Hans", "zh_Hant")
 
 # get_plural(language).plural_forms, as each release printed it.
 BABEL_TABLES = {
