@@ -191,9 +191,9 @@ def extract_clinic(fileobj, keywords, comment_tags, options):
         if isinstance(credential, str) and credential.strip():
             yield (doc.line_of(("practitioners", index, "credential")) or 0, "pgettext",
                    (CREDENTIAL_CONTEXT, credential.strip()),
-                   ["A practitioner's credential, printed after their name on the brochure's "
-                    "first inside panel. Keep GunnIMS as it is; prefer a wording that fits "
-                    "any gender (e.g. the field and the certification)."])
+                   ["A practitioner's credential, printed after their name on the tri-fold's "
+                    "back panel. Keep GunnIMS as it is; use a wording that fits any gender "
+                    "(e.g. the field and the certification)."])
 
 
 def babel_mappings(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
