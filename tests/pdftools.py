@@ -165,14 +165,6 @@ def figure_alts(reader: PdfReader) -> list[str]:
     return [str(element["/Alt"]) for element in _figure_elements(reader) if "/Alt" in element]
 
 
-def text_colors(path: Path) -> Counter:
-    """How many text-showing operations each CMYK fill colour paints, over every page."""
-    counts = Counter()
-    for (_, color), runs in inks_by_size(path).items():
-        counts[color] += runs
-    return counts
-
-
 def text_paint(path: Path) -> Counter:
     """How many text-showing operations paint at each (size in pt, CMYK fill, overprint on),
     over every page: read with pypdf's content-stream parser, the size scaled by the text and
@@ -204,23 +196,6 @@ def text_paint(path: Path) -> Counter:
                 color = tuple(round(float(value), 4) for value in operands)
             elif operator in (b"Tj", b"TJ", b"'", b'"'):
                 counts[round(size * text_matrix * ctm, 1), color, overprint] += 1
-    return counts
-
-
-def inks_by_size(path: Path) -> Counter:
-    """Text-showing operations by (size in pt, CMYK fill)."""
-    counts = Counter()
-    for (size, color, _), runs in text_paint(path).items():
-        counts[size, color] += runs
-    return counts
-
-
-def black_text_overprint(path: Path) -> Counter:
-    """Text-showing operations in black ink alone, by whether fill overprint is on."""
-    counts = Counter()
-    for (_, color, overprint), runs in text_paint(path).items():
-        if color == (0, 0, 0, 1):
-            counts[overprint] += runs
     return counts
 
 

@@ -11,6 +11,7 @@ import json
 import re
 import socket
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -23,17 +24,15 @@ from brochurekit.layouts import LAYOUTS, PAPERS
 
 from .conftest import REPO, run_cli
 from .pdftools import (
-    black_text_overprint,
     boxes,
     empty_fractions,
     figures,
     flat,
     fonts,
     inflated,
-    inks_by_size,
     largest_fill_sizes,
     text,
-    text_colors,
+    text_paint,
     text_runs,
     type_sizes,
     words,
@@ -481,11 +480,13 @@ def test_print_text_is_in_black_ink_only_and_no_colour_has_specks(matrix, slug):
     most of its large type in the brand colour.)"""
     out, _ = matrix
     for pdf in sorted((out / slug).glob("*-print.pdf")):
-        runs = inks_by_size(pdf)
-        colors = text_colors(pdf)
+        runs = text_paint(pdf)  # (size, colour, overprint): runs
+        colors = Counter()
+        for (_, color, _), count in runs.items():
+            colors[color] += count
         if "poster" not in pdf.name:
             assert colors.most_common(1)[0][0] == (0.0, 0.0, 0.0, 1.0), (pdf.name, colors)
-        small = {color for size, color in runs if size < 12}
+        small = {color for size, color, _ in runs if size < 12}
         assert all(color is not None for color in small), (pdf.name, runs)
         if "poster" not in pdf.name:  # a large poster may have no type under 12 pt
             assert any(0 < ink < 1 for color in small for ink in color), "no brand colour"
@@ -498,8 +499,9 @@ def test_print_text_is_in_black_ink_only_and_no_colour_has_specks(matrix, slug):
             assert color is not None and not any(0 < ink < 0.02 for ink in color), \
                 (pdf.name, color)
         # Black text overprints (it prints over a tint rather than in a hole cut in it).
-        overprint = black_text_overprint(pdf)
-        assert overprint[True] > 0 and overprint[False] == 0, (pdf.name, overprint)
+        black = Counter({overprint: count for (_, color, overprint), count in runs.items()
+                         if color == (0, 0, 0, 1)})
+        assert black[True] > 0 and black[False] == 0, (pdf.name, black)
 
 
 def test_addresses_break_only_between_their_parts_and_the_booking_address_not_at_all(matrix):

@@ -88,18 +88,18 @@ def test_damaged_file(built):
 
 
 def test_character_no_font_has_stops_the_cell(project):
-    po = project / "locales/fr_CA/LC_MESSAGES/brochures.po"
+    po = project / "locales/fr/LC_MESSAGES/brochures.po"
     with po.open("rb") as handle:
         catalog = read_po(handle)
     next(m for m in catalog if m.context == "ims-overview/tagline").string = "Soulagement \ue000"
     with po.open("wb") as handle:
         write_po(handle, catalog)
-    result = cli(project, "build", "--clinic", "thameside", "--locale", "fr_CA",
+    result = cli(project, "build", "--clinic", "thameside", "--locale", "fr",
                  "--brochure", "ims-overview", "--profile", "print")
     assert result.returncode == 1
-    assert ("thameside/fr_CA/ims-overview: no font for '\\ue000' (U+E000) in "
-            "ims-overview/tagline (locales/fr_CA/LC_MESSAGES/brochures.po)") in result.stderr
-    assert not (project / "out/thameside/ims-overview-fr_CA-print.pdf").exists()
+    assert ("thameside/fr/ims-overview: no font for '\\ue000' (U+E000) in "
+            "ims-overview/tagline (locales/fr/LC_MESSAGES/brochures.po)") in result.stderr
+    assert not (project / "out/thameside/ims-overview-fr-print.pdf").exists()
 
 
 def test_unembeddable_font_is_refused(project, tmp_path):
@@ -115,14 +115,14 @@ def test_unembeddable_font_is_refused(project, tmp_path):
 
 
 def test_overlong_translation_fails_the_cell_after_fitting(project):
-    po = project / "locales/fr_CA/LC_MESSAGES/brochures.po"
+    po = project / "locales/fr/LC_MESSAGES/brochures.po"
     with po.open("rb") as handle:
         catalog = read_po(handle)
     next(m for m in catalog
          if m.context == "ims-overview/sections/why/body/0").string = "Très long texte. " * 120
     with po.open("wb") as handle:
         write_po(handle, catalog)
-    result = cli(project, "build", "--clinic", "thameside", "--locale", "fr_CA",
+    result = cli(project, "build", "--clinic", "thameside", "--locale", "fr",
                  "--brochure", "ims-overview", "--profile", "print")
     assert result.returncode == 1
     assert ("text does not fit, even with the illustrations at their smallest and the body type "
