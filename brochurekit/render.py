@@ -30,7 +30,7 @@ from .design import load_design
 from .errors import Location, RenderError
 from .hours import format_hours, hours_locale
 from .layouts import LAYOUTS, PAPERS, Layout, Paper, sheets_for
-from .numerals import LRI, PDI, format_price
+from .numerals import FSI, LRI, PDI, format_price
 from .press import Press
 from .pseudo import pseudo_translate
 from .qr import box_mm as qr_box_mm
@@ -115,6 +115,7 @@ def jinja_environment(templates: Path) -> Environment:
     environment.filters["phone"] = inline_phone
     environment.filters["halves"] = balanced_halves
     environment.filters["direction"] = text_direction
+    environment.filters["isolate"] = isolate_run
     return environment
 
 
@@ -123,6 +124,12 @@ def isolated(text: str) -> str:
     Persian: Unicode isolates (LRI ... PDI). WeasyPrint 70 has no `unicode-bidi`, but Pango
     applies the isolates."""
     return LRI + text + PDI
+
+
+def isolate_run(text: str) -> str:
+    """A name set inside a sentence of either direction, kept in its own order by its first
+    strong letter ("Dr. Amrit Sandhu" inside Arabic, or an Arabic name inside English)."""
+    return FSI + text + PDI
 
 
 def inline_phone(number: str) -> Markup:
