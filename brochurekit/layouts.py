@@ -38,6 +38,12 @@ class Panel:
     at_right: bool = False
 
 
+# The order a reader meets the panels of a sheet: the cover before what is behind it. Panels
+# are placed by their position, so the document (and the screen reader's tags, which follow
+# it) can take this order whatever the sheet's direction.
+READING_ORDER = ("front", "flap", "back", "inside-1", "inside-2", "inside-3")
+
+
 @dataclass(frozen=True)
 class Sheet:
     """One printed page of a layout: its trim size and its panels, left to right as printed."""
@@ -45,6 +51,11 @@ class Sheet:
     width_mm: float
     height_mm: float
     panels: tuple[Panel, ...]
+
+    @property
+    def in_reading_order(self) -> tuple[Panel, ...]:
+        return tuple(sorted(self.panels, key=lambda panel: READING_ORDER.index(panel.name)
+                            if panel.name in READING_ORDER else len(READING_ORDER)))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from .libraries import import_weasyprint
 
 import_weasyprint()  # before the imports below: a faster lookup of its C libraries
 
+import weasyprint.pdf  # noqa: E402
 from weasyprint import CSS, HTML, Document  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
@@ -36,6 +37,19 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from .colormanagement import raster_to_cmyk, svg_to_cmyk  # noqa: E402
 from .errors import RenderError  # noqa: E402
 from .press import REGISTRY, Press  # noqa: E402
+from .textmap import own_characters  # noqa: E402
+
+_build_fonts_dictionary = weasyprint.pdf.build_fonts_dictionary
+
+
+def _fonts_dictionary_with_own_characters(pdf, fonts, *args, **kwargs):
+    """WeasyPrint's font dictionaries, with each glyph meaning its own character (textmap)."""
+    for font in fonts.values():
+        own_characters(font)
+    return _build_fonts_dictionary(pdf, fonts, *args, **kwargs)
+
+
+weasyprint.pdf.build_fonts_dictionary = _fonts_dictionary_with_own_characters
 
 PT_PER_MM = 72 / 25.4
 # Streams at least this large are remembered once deflated, the most recent few of them.
@@ -194,6 +208,8 @@ class Renderer:
             if press is not None:
                 _name_output_intent(pdf, press)
                 _overprint_black(pdf)
+            if "StructTreeRoot" in pdf.catalog:
+                _nest_links(pdf)
             _refuse_embedded_files(job_name, pdf)
             _fix_document_id(pdf, identifier)
             self._deflate_streams(pdf)
@@ -238,22 +254,49 @@ _GRAPHICS_STATES = {_OVERPRINT: pydyf.Dictionary({"Type": "/ExtGState", "op": "t
                     _KNOCKOUT: pydyf.Dictionary({"Type": "/ExtGState", "op": "false"})}
 
 
+def _object(pdf: pydyf.PDF, value):
+    """The object a pydyf reference (b"12 0 R") names, or the value itself."""
+    return pdf.objects[int(value.split()[0])] if isinstance(value, bytes) else value
+
+
+def _nest_links(pdf: pydyf.PDF) -> None:
+    """Put every link annotation in the Link structure element of its link (PDF/UA).
+
+    WeasyPrint 70 gives each box of a link its own annotation, and tags those of the inline
+    boxes inside the link (a Span of an address that may break) under that box's Span, where
+    a screen reader does not find them as links. Each such annotation's object reference moves
+    up to the enclosing Link element, which may hold several (one per line of a link)."""
+    root = _object(pdf, pdf.catalog["StructTreeRoot"])
+    numbers = _object(pdf, root["ParentTree"])["Nums"]
+    for index in range(1, len(numbers), 2):
+        if not isinstance(numbers[index], bytes):
+            continue  # a page's array of marked-content parents
+        element = _object(pdf, numbers[index])
+        link = element
+        while isinstance(link, pydyf.Dictionary) and link.get("S") not in ("/Link", None):
+            link = _object(pdf, link.get("P"))
+        if link is element or not isinstance(link, pydyf.Dictionary) or link.get("S") != "/Link":
+            continue
+        references = [kid for kid in element["K"] if isinstance(kid, bytes)
+                      and _object(pdf, kid).get("Type") == "/OBJR"]
+        for reference in references:
+            element["K"].remove(reference)
+            link["K"].append(reference)
+        numbers[index] = link.reference
+
+
 def _overprint_black(pdf: pydyf.PDF) -> None:
     """Switch fill overprint on while the fill colour is black ink alone, off otherwise, in
     every page's content (WeasyPrint writes one operator per item, a fill colour as
     "c m y k scn")."""
-    def obj(reference):
-        return pdf.objects[int(reference.split()[0])] if isinstance(reference, bytes) \
-            else reference
-
     for number in pdf.pages["Kids"][::3]:
         page = pdf.objects[number]
-        resources = obj(page["Resources"])
+        resources = _object(pdf, page["Resources"])
         states = resources.get("ExtGState")
         if states is None:
             states = resources["ExtGState"] = pydyf.Dictionary()
         states.update(_GRAPHICS_STATES)
-        contents = obj(page["Contents"])
+        contents = _object(pdf, page["Contents"])
         operators, black, saved = [], False, []
         for operator in contents.stream:
             operator = operator.encode() if isinstance(operator, str) else operator

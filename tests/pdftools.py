@@ -231,3 +231,36 @@ def largest_fill_sizes(path: Path, page: int, subpaths: int = 100) -> list[tuple
                               round((max(ys) - min(ys)) * 25.4 / 72, 1)))
             points, pieces = [], 0
     return found
+
+
+def headings(reader: PdfReader) -> list[str]:
+    """The heading structure types (/H1, /H2, ...) in the order of the structure tree, which
+    is the order a screen reader reads."""
+    found: list[str] = []
+
+    def walk(element) -> None:
+        element = element.get_object()
+        kind = element.get("/S")
+        if kind is not None and re.fullmatch(r"/H\d?", str(kind)):
+            found.append(str(kind))
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if hasattr(kid, "get") and "/S" in kid:
+                walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def empty_text_mappings(reader: PdfReader) -> list[tuple[str, str]]:
+    """(font, glyph) of every ToUnicode entry that maps a glyph to no text at all."""
+    empty = []
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            if "/ToUnicode" in font:
+                cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+                empty += [(str(font["/BaseFont"]), glyph)
+                          for glyph in re.findall(r"<([0-9a-fA-F]+)>\s*<>", cmap)]
+    return sorted(set(empty))

@@ -26,9 +26,11 @@ from .conftest import REPO, run_cli
 from .pdftools import (
     boxes,
     empty_fractions,
+    empty_text_mappings,
     figures,
     flat,
     fonts,
+    headings,
     inflated,
     largest_fill_sizes,
     text,
@@ -287,6 +289,28 @@ def test_pages_are_typeset_names_whole_no_lone_characters_and_no_fake_italic(mat
         assert not slanted, (pdf.name, slanted)
         checked += 1
     assert checked == 102
+
+
+def test_screen_pdfs_pass_an_independent_pdf_ua_validator_and_open_with_h1(matrix):
+    """page (PyPI page-validation, which passes the veraPDF corpus) reports no PDF/UA-1
+    failure on any screen PDF (it found three kinds: link annotations outside Link elements,
+    an H2 before the H1 of a tri-fold, and empty ToUnicode entries); a screen reader meets the
+    H1 first; and no glyph of any PDF, print or screen, maps to no text."""
+    from page import ValidationProfile, validate_pdf
+
+    out, _ = matrix
+    screens = sorted(out.glob("*/*-screen.pdf"))
+    assert len(screens) == 51
+    failures = {}
+    for pdf in screens:
+        report = validate_pdf(pdf, profile=ValidationProfile.PDF_UA_1)
+        if report.failures or not report.is_compliant:
+            failures[f"{pdf.parent.name}/{pdf.name}"] = [
+                (failure.rule_id, failure.message) for failure in report.failures][:3]
+        assert headings(PdfReader(pdf))[0] == "/H1", pdf.name
+    assert not failures, failures
+    for pdf in sorted(out.glob("*/*.pdf")):
+        assert not empty_text_mappings(PdfReader(pdf)), pdf.name
 
 
 def test_prices_and_hours_keep_their_order_and_the_locale_s_digits(matrix):

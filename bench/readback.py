@@ -1,0 +1,66 @@
+"""How much of each message's text reads back from the built screen PDFs (issue 16).
+
+Run from the project folder after a build:  .venv/bin/python bench/readback.py [OUT]
+For every screen PDF of a real locale it takes the words of the brochure's own messages in
+that locale's catalog (typeset as printed, placeholders dropped) and counts how many appear
+among the words pdftotext reads back from the PDF. It prints one line per locale (worst PDF)
+and asserts nothing. Chinese has no spaces, so its "words" are whole clauses, which a line
+break between Latin and Chinese text still splits: its figure is a floor, not exact.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from babel.messages.pofile import read_po  # noqa: E402
+
+from brochurekit.catalogs import catalog_path, is_pseudo  # noqa: E402
+from brochurekit.typography import typeset  # noqa: E402
+
+_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u2066\u2067\u2068\u2069\u2060"))
+
+
+def words(text: str) -> list[str]:
+    text = re.sub(r"%\(\w+\)s", " ", text).translate(_MARKS).replace("\u00a0", " ")
+    return [w for w in re.split(r"[\s.,;:!?()«»“”\"،؛؟。，、；：！？（）]+", text) if w]
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "out"
+    cells = json.loads((out / "manifest.json").read_text())
+    worst: dict[str, tuple[float, str]] = defaultdict(lambda: (1.0, ""))
+    catalogs = {}
+    for cell in cells:
+        locale = cell["locale"]
+        if cell["profile"] != "screen" or locale == "en" or is_pseudo(locale) \
+                or cell.get("status") != "built":
+            continue
+        if locale not in catalogs:
+            with (ROOT / catalog_path(locale)).open("rb") as handle:
+                catalogs[locale] = read_po(handle)
+        expected = [word for message in catalogs[locale]
+                    if message.context and message.context.startswith(cell["brochure"] + "/")
+                    and isinstance(message.string, str) and message.string
+                    for word in words(typeset(message.string, locale))]
+        printed = subprocess.run(["pdftotext", str(out / cell["path"]), "-"],
+                                 capture_output=True, text=True, check=True).stdout
+        if locale.startswith("zh"):  # Chinese breaks lines anywhere: join them again
+            printed = re.sub(r"(?<=[\u3400-\u9fff，、。])\n(?=[\u3400-\u9fff])", "", printed)
+        found = set(words(printed))
+        share = sum(word in found for word in expected) / len(expected)
+        if share <= worst[locale][0]:
+            worst[locale] = (share, cell["path"])
+    for locale, (share, path) in sorted(worst.items()):
+        print(f"{locale:8} {share:7.1%} of message words read back (worst: {path})")
+
+
+if __name__ == "__main__":
+    main()
