@@ -777,7 +777,7 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
         write_atomic(stem.with_suffix(".css"), theme_css.encode())
     bleed = PAPERS[job.clinic.paper_for(layout)].bleed_mm if job.profile == "print" else 0.0
     data = renderer.write(job.name, document, bleed, identifier, job.profile,
-                          press_of(job.clinic, layout, job.profile))
+                          press_of(job.clinic, layout, job.profile), dict(rendered.links))
     draft = bool(translations.missing)
     relative = output_path(job, draft)
     # Preflight the finished bytes; the build gives them their final name.

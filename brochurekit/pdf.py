@@ -15,7 +15,7 @@ import mimetypes
 import re
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -202,7 +202,8 @@ class Renderer:
             obj.extra["Filter"] = "/FlateDecode"
 
     def write(self, job_name: str, document: Document, bleed_mm: float, identifier: bytes,
-              profile: str = "print", press: Press | None = None) -> bytes:
+              profile: str = "print", press: Press | None = None,
+              links: Mapping[str, str] | None = None) -> bytes:
         def finish(_document, pdf: pydyf.PDF) -> None:
             _set_bleed_boxes(pdf, bleed_mm)
             if press is not None:
@@ -210,6 +211,8 @@ class Renderer:
                 _overprint_black(pdf)
             if "StructTreeRoot" in pdf.catalog:
                 _nest_links(pdf)
+            if links:
+                _describe_links(pdf, links)
             _refuse_embedded_files(job_name, pdf)
             _fix_document_id(pdf, identifier)
             self._deflate_streams(pdf)
@@ -252,6 +255,19 @@ def _name_output_intent(pdf: pydyf.PDF, press: Press) -> None:
 _OVERPRINT, _KNOCKOUT = "OPblack", "OPnone"
 _GRAPHICS_STATES = {_OVERPRINT: pydyf.Dictionary({"Type": "/ExtGState", "op": "true", "OPM": 1}),
                     _KNOCKOUT: pydyf.Dictionary({"Type": "/ExtGState", "op": "false"})}
+
+
+def _describe_links(pdf: pydyf.PDF, links: Mapping[str, str]) -> None:
+    """Each link annotation's Contents says what the link does ("Call (604) 555-0142"), not
+    its address ("tel:+16045550142", which WeasyPrint writes)."""
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Subtype") == "/Link":
+            action = obj.get("A")
+            address = action.get("URI") if isinstance(action, pydyf.Dictionary) else None
+            description = links.get(address.string) \
+                if isinstance(address, pydyf.String) else None
+            if description:
+                obj["Contents"] = pydyf.String(description)
 
 
 def _object(pdf: pydyf.PDF, value):

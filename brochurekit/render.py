@@ -77,6 +77,8 @@ class RenderedHtml:
     theme: Theme
     # The parts of web and e-mail addresses that must each print on one line, by number.
     kept_lines: tuple[KeptLine, ...] = ()
+    # (address, description) of every link, for the annotations' Contents.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,18 @@ class KeptLines:
         self.lines.append(KeptLine(text, setting))
         return Markup('<span class="keep" id="keep-{n}">{text}</span>').format(
             n=number, text=text)
+
+
+class LinkDescriptions:
+    """What each link of a document does, in its language, by address: the PDF writer puts it
+    in the link annotation's Contents (a screen reader says it instead of the raw address)."""
+
+    def __init__(self):
+        self.by_address: dict[str, str] = {}
+
+    def add(self, address: str, description: str) -> str:
+        self.by_address[address] = Markup(description).unescape().replace("\u2060", "")
+        return ""
 
 
 def jinja_environment(templates: Path) -> Environment:
@@ -202,6 +216,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
         pgettext=translations.pgettext, npgettext=translations.npgettext)
     sheets = sheets_for(layout, paper, right_to_left=locale.direction == "rtl")
     kept_lines = KeptLines()
+    link_descriptions = LinkDescriptions()
     try:
         template = environment.get_template(layout.template)
         html = template.render(
@@ -219,6 +234,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             # Inline drawings take their colours as attributes, not from CSS variables.
             colors=palette(job.clinic, press_of(job.clinic, layout, job.profile)),
             kept_lines=kept_lines,
+            link_descriptions=link_descriptions,
             **clinic_texts(job.clinic, job.locale, translations,
                            press_of(job.clinic, layout, job.profile)),
         )
@@ -234,7 +250,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
         raise RenderError(f"{job.name}: template error: {exc}",
                           _template_location(exc, layout.template)) from None
     return RenderedHtml(html, Theme(job.clinic, paper, job.profile, job.locale, root, layout),
-                        tuple(kept_lines.lines))
+                        tuple(kept_lines.lines), tuple(link_descriptions.by_address.items()))
 
 
 def clinic_texts(clinic: Clinic, locale: str, translations: Translations,

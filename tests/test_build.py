@@ -295,7 +295,8 @@ def test_screen_pdfs_pass_an_independent_pdf_ua_validator_and_open_with_h1(matri
     """page (PyPI page-validation, which passes the veraPDF corpus) reports no PDF/UA-1
     failure on any screen PDF (it found three kinds: link annotations outside Link elements,
     an H2 before the H1 of a tri-fold, and empty ToUnicode entries); a screen reader meets the
-    H1 first; and no glyph of any PDF, print or screen, maps to no text."""
+    H1 first, and hears what a link does ("Call ..."); and no glyph of any PDF, print or
+    screen, maps to no text."""
     from page import ValidationProfile, validate_pdf
 
     out, _ = matrix
@@ -307,8 +308,18 @@ def test_screen_pdfs_pass_an_independent_pdf_ua_validator_and_open_with_h1(matri
         if report.failures or not report.is_compliant:
             failures[f"{pdf.parent.name}/{pdf.name}"] = [
                 (failure.rule_id, failure.message) for failure in report.failures][:3]
-        assert headings(PdfReader(pdf))[0] == "/H1", pdf.name
+        reader = PdfReader(pdf)
+        assert headings(reader)[0] == "/H1", pdf.name
+        # A link says what it does, in the brochure's language, not its raw address.
+        contents = {str(annotation.get_object()["/Contents"]) for page in reader.pages
+                    for annotation in page.get("/Annots") or []}
+        assert contents and not any(re.match(r"(tel|mailto|https?):", text)
+                                    for text in contents), (pdf.name, contents)
     assert not failures, failures
+    french = PdfReader(pdf_of(out, "thameside", "fr", "ims-aftercare", "screen"))
+    assert "Appeler le 020 7946 0555" in {str(annotation.get_object()["/Contents"])
+                                          for page in french.pages
+                                          for annotation in page.get("/Annots") or []}
     for pdf in sorted(out.glob("*/*.pdf")):
         assert not empty_text_mappings(PdfReader(pdf)), pdf.name
 
