@@ -25,7 +25,10 @@ from babel.messages.pofile import read_po  # noqa: E402
 from brochurekit.catalogs import catalog_path, is_pseudo  # noqa: E402
 from brochurekit.typography import typeset  # noqa: E402
 
-_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u2066\u2067\u2068\u2069\u2060"))
+# Direction marks are not text; pdftotext wraps each run of another direction in embedding
+# marks, which separate it from the word beside it as a space would.
+_MARKS = {**dict.fromkeys(map(ord, "\u200e\u200f\u2066\u2067\u2068\u2069\u2060")),
+          **dict.fromkeys(map(ord, "\u202a\u202b\u202c"), " ")}
 
 
 def words(text: str) -> list[str]:
