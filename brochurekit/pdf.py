@@ -319,6 +319,8 @@ def _overprint_black(pdf: pydyf.PDF) -> None:
         for operator in contents.stream:
             operator = operator.encode() if isinstance(operator, str) else operator
             operators.append(operator)
+            if not isinstance(operator, bytes):
+                continue  # a marked-content property list
             if operator == b"q":
                 saved.append(black)
             elif operator == b"Q":

@@ -16,6 +16,7 @@ cannot be paired (draw/text.py).
 from __future__ import annotations
 
 import io
+import unicodedata
 
 from fontTools.ttLib import TTFont
 
@@ -25,13 +26,58 @@ def own_characters(font) -> None:
     wrong = [glyph for glyph, text in font.to_unicode.items() if len(text) != 1]
     if not wrong:
         return
+    characters = _characters(font)
+    for glyph in wrong:
+        text = font.to_unicode[glyph]
+        own = characters.get(glyph)
+        if own is not None and (not text or own in text):
+            font.to_unicode[glyph] = own
+        elif len(text) > 1:
+            font.to_unicode[glyph] = _as_read_right_to_left(text)
+
+
+def _as_read_right_to_left(text: str) -> str:
+    """A right-to-left ligature's text (lam-alef: "لا") in the order that text extraction
+    (poppler, MuPDF) turns back into reading order: they place a glyph's characters left to
+    right and then reverse the right-to-left run, letters of one glyph included."""
+    if len(text) > 1 and all(unicodedata.bidirectional(char) in ("R", "AL", "NSM")
+                             for char in text):
+        return text[::-1]
+    return text
+
+
+def own_character(font, glyph: int) -> str | None:
+    """The character the font's cmap gives this glyph alone, if any."""
+    return _characters(font).get(glyph)
+
+
+def blank_glyph(font) -> int | None:
+    """A glyph of the font that draws nothing and does not advance (TrueType fonts keep one,
+    NULL or .null), or None."""
+    if font.hash not in _BLANKS:
+        _BLANKS[font.hash] = _blank_of(font.file_content, font.index)
+    return _BLANKS[font.hash]
+
+
+_BLANKS: dict[str, int | None] = {}
+
+
+def _blank_of(content: bytes, index: int) -> int | None:
+    font = TTFont(io.BytesIO(content), fontNumber=index, lazy=True)
+    if "glyf" not in font:
+        return None
+    widths, outlines = font["hmtx"], font["glyf"]
+    for glyph, name in enumerate(font.getGlyphOrder()[1:], start=1):
+        if widths[name][0] == 0 and outlines[name].numberOfContours == 0:
+            return glyph
+    return None
+
+
+def _characters(font) -> dict[int, str]:
     characters = _CHARACTERS.get(font.hash)
     if characters is None:
         characters = _CHARACTERS[font.hash] = _characters_of(font.file_content, font.index)
-    for glyph in wrong:
-        own = characters.get(glyph)
-        if own is not None and (not font.to_unicode[glyph] or own in font.to_unicode[glyph]):
-            font.to_unicode[glyph] = own
+    return characters
 
 
 # By font file hash, for the life of the process (a worker renders many cells).
