@@ -213,6 +213,7 @@ class Renderer:
                 _overprint_black(pdf)
             if "StructTreeRoot" in pdf.catalog:
                 _nest_links(pdf)
+                _figure_boxes_in_points(pdf)
             if links:
                 _describe_links(pdf, links)
             _refuse_embedded_files(job_name, pdf)
@@ -257,6 +258,26 @@ def _name_output_intent(pdf: pydyf.PDF, press: Press) -> None:
 _OVERPRINT, _KNOCKOUT = "OPblack", "OPnone"
 _GRAPHICS_STATES = {_OVERPRINT: pydyf.Dictionary({"Type": "/ExtGState", "op": "true", "OPM": 1}),
                     _KNOCKOUT: pydyf.Dictionary({"Type": "/ExtGState", "op": "false"})}
+
+
+def _figure_boxes_in_points(pdf: pydyf.PDF) -> None:
+    """A Figure's BBox in the page's own coordinates. WeasyPrint 70 writes it in CSS pixels
+    from the top left (a 1056 x 816 box on a 792 x 612 pt page), so a screen reader or an
+    editor that shows where the figure is points at the wrong place."""
+    scale = 72 / 96
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Dictionary) or obj.get("S") != "/Figure":
+            continue
+        attributes, page = obj.get("A"), obj.get("Pg")
+        if not isinstance(attributes, pydyf.Dictionary) or "BBox" not in attributes \
+                or page is None:
+            continue
+        height = float(_object(pdf, page)["MediaBox"][3])
+        left, top, right, bottom = (float(value) for value in attributes["BBox"])
+        attributes["BBox"] = pydyf.Array([round(left * scale, 3),
+                                          round(height - bottom * scale, 3),
+                                          round(right * scale, 3),
+                                          round(height - top * scale, 3)])
 
 
 def _describe_links(pdf: pydyf.PDF, links: Mapping[str, str]) -> None:

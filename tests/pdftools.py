@@ -138,7 +138,7 @@ def empty_fractions(pdf: Path, reader: PdfReader, layout, paper, rtl: bool) -> d
     return found
 
 
-def _figure_elements(reader: PdfReader) -> list:
+def figure_elements(reader: PdfReader) -> list:
     """The Figure elements of the structure tree, in tree order."""
     root = reader.trailer["/Root"].get("/StructTreeRoot")
     found, pending = [], [root.get_object()] if root is not None else []
@@ -156,13 +156,13 @@ def _figure_elements(reader: PdfReader) -> list:
 
 def figures(reader: PdfReader) -> tuple[int, int]:
     """(Figure elements, of which with /Alt) in the structure tree."""
-    elements = _figure_elements(reader)
+    elements = figure_elements(reader)
     return len(elements), sum("/Alt" in element for element in elements)
 
 
 def figure_alts(reader: PdfReader) -> list[str]:
     """The alternate text of every Figure in the structure tree, in tree order."""
-    return [str(element["/Alt"]) for element in _figure_elements(reader) if "/Alt" in element]
+    return [str(element["/Alt"]) for element in figure_elements(reader) if "/Alt" in element]
 
 
 def text_paint(path: Path) -> Counter:

@@ -29,6 +29,7 @@ from .pdftools import (
     boxes,
     empty_fractions,
     empty_text_mappings,
+    figure_elements,
     figures,
     flat,
     fonts,
@@ -312,6 +313,12 @@ def test_screen_pdfs_pass_an_independent_pdf_ua_validator_and_open_with_h1(matri
                 (failure.rule_id, failure.message) for failure in report.failures][:3]
         reader = PdfReader(pdf)
         assert headings(reader)[0] == "/H1", pdf.name
+        # Every figure's box lies on its page, in the page's own coordinates (WeasyPrint
+        # wrote CSS pixels from the top left: boxes past the page's edge).
+        for figure in figure_elements(reader):
+            left, bottom, right, top = (float(value) for value in figure["/A"]["/BBox"])
+            width, height = (float(value) for value in figure["/Pg"]["/MediaBox"][2:])
+            assert 0 <= left < right <= width and 0 <= bottom < top <= height, pdf.name
         # A link says what it does, in the brochure's language, not its raw address.
         contents = {str(annotation.get_object()["/Contents"]) for page in reader.pages
                     for annotation in page.get("/Annots") or []}
