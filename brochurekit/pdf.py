@@ -35,6 +35,7 @@ from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
 
 from . import actualtext  # noqa: E402
+from .actualtext import line_text  # noqa: E402
 from .colormanagement import raster_to_cmyk, svg_to_cmyk  # noqa: E402
 from .errors import RenderError  # noqa: E402
 from .press import REGISTRY, Press  # noqa: E402
@@ -213,7 +214,7 @@ class Renderer:
                 _overprint_black(pdf)
             if "StructTreeRoot" in pdf.catalog:
                 _nest_links(pdf)
-                _figure_boxes_in_points(pdf)
+                _mend_figures(pdf)
             if links:
                 _describe_links(pdf, links)
             _refuse_embedded_files(job_name, pdf)
@@ -260,14 +261,18 @@ _GRAPHICS_STATES = {_OVERPRINT: pydyf.Dictionary({"Type": "/ExtGState", "op": "t
                     _KNOCKOUT: pydyf.Dictionary({"Type": "/ExtGState", "op": "false"})}
 
 
-def _figure_boxes_in_points(pdf: pydyf.PDF) -> None:
-    """A Figure's BBox in the page's own coordinates. WeasyPrint 70 writes it in CSS pixels
+def _mend_figures(pdf: pydyf.PDF) -> None:
+    """A Figure's BBox in the page's own coordinates: WeasyPrint 70 writes it in CSS pixels
     from the top left (a 1056 x 816 box on a 792 x 612 pt page), so a screen reader or an
-    editor that shows where the figure is points at the wrong place."""
+    editor that shows where the figure is points at the wrong place. Its alternative text
+    without the no-break spaces and word joiners that set the printed lines."""
     scale = 72 / 96
     for obj in pdf.objects:
         if not isinstance(obj, pydyf.Dictionary) or obj.get("S") != "/Figure":
             continue
+        alt = obj.get("Alt")
+        if isinstance(alt, pydyf.String) and isinstance(alt.string, str):
+            obj["Alt"] = pydyf.String(line_text(alt.string))
         attributes, page = obj.get("A"), obj.get("Pg")
         if not isinstance(attributes, pydyf.Dictionary) or "BBox" not in attributes \
                 or page is None:

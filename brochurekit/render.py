@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -262,8 +262,10 @@ def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
         "price": format_price(clinic.price.amount, clinic.price.currency, conventions)
         if clinic.price else None,
         "phone_inline": inline_phone(clinic.contact.phone) if clinic.contact.phone else None,
-        "booking_qr": qr_svg(clinic.contact.booking_url, translations.gettext(
-            "Scan to book online"), palette(clinic, press)["qr"])
+        # The code with its alternative text, which the template writes in the brochure's
+        # language: what the code opens.
+        "booking_qr": partial(qr_svg, clinic.contact.booking_url,
+                              ink=palette(clinic, press)["qr"])
         if clinic.contact.booking_url else None,
         "booking_qr_mm": qr_box_mm(clinic.contact.booking_url)
         if clinic.contact.booking_url else None,

@@ -29,6 +29,7 @@ from .pdftools import (
     boxes,
     empty_fractions,
     empty_text_mappings,
+    figure_alts,
     figure_elements,
     figures,
     flat,
@@ -319,6 +320,10 @@ def test_screen_pdfs_pass_an_independent_pdf_ua_validator_and_open_with_h1(matri
             left, bottom, right, top = (float(value) for value in figure["/A"]["/BBox"])
             width, height = (float(value) for value in figure["/Pg"]["/MediaBox"][2:])
             assert 0 <= left < right <= width and 0 <= bottom < top <= height, pdf.name
+        # Alternative texts are plain text; the booking code says what it opens.
+        alts = figure_alts(reader)
+        assert not any(mark in alt for alt in alts for mark in "\u00a0\u2060"), alts
+        assert any(re.search(r"\S+\.example/\S+", alt) for alt in alts), (pdf.name, alts)
         # A link says what it does, in the brochure's language, not its raw address.
         contents = {str(annotation.get_object()["/Contents"]) for page in reader.pages
                     for annotation in page.get("/Annots") or []}
