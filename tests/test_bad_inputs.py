@@ -1241,8 +1241,11 @@ def test_case_32_ctrl_c_stops_cleanly_and_the_next_build_completes(project):
              "--brochure", "ims-poster")
     args = [sys.executable, str(REPO / "cli.py"), "--project", str(project), "build", *cells,
             "--jobs", "2"]
+    # As from a terminal: Ctrl-C interrupts. A test runner's worker may have been left ignoring
+    # SIGINT (children inherit that, and Python then never raises KeyboardInterrupt).
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+                               text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     out = project / "out"
     deadline = time.monotonic() + 120
     # At the first PDF, well before the last: on a loaded machine a poll can come late.
