@@ -79,7 +79,7 @@ def check_catalog(root: Path, locale: str, po_path: Path, template_keys=None,
         seen[key] = entry.line
         _check_plural_count(po, entry, nplurals, findings)
         if entry.translated and not entry.fuzzy:
-            _check_entry(po, entry, findings)
+            _check_entry(po, entry, findings, locale)
     if template_keys is not None:
         for entry in po.messages:
             if (entry.context, entry.msgid) not in template_keys:
@@ -165,7 +165,7 @@ def _check_plural_count(po: PoFile, entry: PoEntry, nplurals: int | None, findin
                                 f"msgstr[{nplurals - 1}]"))
 
 
-def _check_entry(po: PoFile, entry: PoEntry, findings: list[Finding]) -> None:
+def _check_entry(po: PoFile, entry: PoEntry, findings: list[Finding], locale: str = "") -> None:
     sources = [entry.msgid] + ([entry.msgid_plural] if entry.msgid_plural else [])
     for index, translation in enumerate(entry.msgstr):
         line = entry.msgstr_lines[index] if index < len(entry.msgstr_lines) else entry.line
@@ -182,12 +182,24 @@ def _check_entry(po: PoFile, entry: PoEntry, findings: list[Finding]) -> None:
             tags = ", ".join(f"<{tag}>" for tag in sorted(added))
             findings.append(Finding("error", where, f"the translation adds markup ({tags}) that "
                                                     "the source does not have; write plain text"))
+        if locale.startswith("zh") and _CJK.search(translation):
+            for mark in sorted(set(_HALF_WIDTH.findall(_PLACEHOLDER.sub("", translation)))):
+                findings.append(Finding("warning", where, (
+                    f"a half-width {mark!r} in Chinese text; use the full-width "
+                    f"{_FULL_WIDTH[mark]!r} (Chinese punctuation takes a full character)")))
         if (entry.context or "").endswith(_SHORT_ROLES) and \
                 display_width(translation) > LENGTH_WARNING_RATIO * display_width(source) + 6:
             findings.append(Finding("warning", where,
                                     f"this heading is much longer than its source "
                                     f"({display_width(translation)} vs {display_width(source)} "
                                     "columns) and may not fit its box; try a shorter wording"))
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Half-width marks that Chinese text writes full width (a colon between digits is a time).
+_HALF_WIDTH = re.compile(r"[,;!?]|(?<!\d):(?!\d)")
+_FULL_WIDTH = {",": "，", ";": "；", "!": "！", "?": "？", ":": "："}
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
 def placeholder_problems(source: str, translation: str, always_formatted: bool = False

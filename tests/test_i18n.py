@@ -56,6 +56,17 @@ def test_long_heading_is_only_a_warning(project):
     assert "warning: this heading is much longer than its source" in result.stdout
 
 
+def test_half_width_punctuation_in_chinese_is_a_warning(project):
+    """Chinese punctuation takes a full character: "什么是 IMS?" is flagged with the mark to
+    use; a time ("8:00") and a placeholder are not."""
+    po = project / "locales/zh_Hans/LC_MESSAGES/brochures.po"
+    replace_in(po, 'msgstr "什么是 IMS？"', 'msgstr "什么是 IMS?"')
+    result = i18n(project, "check", "zh_Hans")
+    assert result.returncode == 0
+    assert "warning: a half-width '?' in Chinese text; use the full-width '？'" in result.stdout
+    assert result.stdout.count("half-width") == 1
+
+
 def test_changed_english_becomes_fuzzy_everywhere_and_blocks_the_build(project):
     source = project / "brochures/ims-overview.yaml"
     old = "Small bruises may appear where the needles went in."
