@@ -142,7 +142,7 @@ def extract_brochure(fileobj, keywords, comment_tags, options):
         if brochure.layout == "tri-fold" else {}
     for message in brochure.messages():
         yield message.line or 0, "pgettext", (message.key, message.text), \
-            translator_notes(message, boxes)
+            translator_notes(message, boxes, brochure.layout)
 
 
 ROLES = {
@@ -156,15 +156,30 @@ ROLES = {
     "items": "Item of a two-column list: a short fragment, no full stop.",
     "closing": "Closing line of a section, printed in bold.",
 }
+# Where the brochure's own lines print on the layouts that have no front cover.
+LAYOUT_ROLES = {
+    "handout": {
+        "title": "Title at the top of the handout, under the clinic's logo.",
+        "subtitle": "Line under the handout's title.",
+        "tagline": "Line under the handout's title and subtitle, in italics (upright in "
+                   "scripts without italics).",
+    },
+    "poster": {
+        "title": "Poster headline, read from a few steps away.",
+        "subtitle": "Line under the poster headline.",
+        "tagline": "Line under the poster headline and its subtitle.",
+        "promise": "Short label in a rounded box on the poster.",
+    },
+}
 # Names that stay as they are in every language.
 KEEP_AS_IS = ("GunnIMS", "Chan Gunn", "IMS")
 
 
-def translator_notes(message: Message, boxes: dict) -> list[str]:
+def translator_notes(message: Message, boxes: dict, layout: str = "tri-fold") -> list[str]:
     """What a translator needs: what the text is, how long it may be, what to keep as is."""
     parts = message.key.split("/")
     role = next((part for part in reversed(parts) if part in ROLES), None)
-    notes = [ROLES[role]] if role else []
+    notes = [LAYOUT_ROLES.get(layout, {}).get(role) or ROLES[role]] if role else []
     if role in boxes:
         notes.append(budget_note(boxes[role]))
     keep = [name for name in KEEP_AS_IS if name in message.text
