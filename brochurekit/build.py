@@ -777,7 +777,7 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
         write_atomic(stem.with_suffix(".css"), theme_css.encode())
     bleed = PAPERS[job.clinic.paper_for(layout)].bleed_mm if job.profile == "print" else 0.0
     data = renderer.write(job.name, document, bleed, identifier, job.profile,
-                          press_of(job.clinic, layout, job.profile), dict(rendered.links))
+                          rendered.theme.press, dict(rendered.links))
     draft = bool(translations.missing)
     relative = output_path(job, draft)
     # Preflight the finished bytes; the build gives them their final name.
@@ -829,7 +829,7 @@ def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest,
         def lay_out(fit: float, art) -> object:
             return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
                                    rendered.theme.css(fit, art), rendered.theme.profile,
-                                   press_of(job.clinic, layout, rendered.theme.profile))
+                                   rendered.theme.press)
         return lay_out
 
     def search(rendered) -> Fitted:

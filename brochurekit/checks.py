@@ -17,6 +17,7 @@ from .characters import text_problem
 from .errors import InputError, Location
 from .plurals import PluralFormsError, default_plural_forms, judge_plural_forms, parse_plural_forms
 from .pofile import PoEntry, PoFile, read_po_file
+from .typography import CJK
 
 # %-style: %(name)s, %s, %5.2f ... and the escaped %%; anything else after a % is broken. The
 # space flag and the %a conversion are left out on purpose: "%(phone) a" is a typo, not a format.
@@ -182,8 +183,8 @@ def _check_entry(po: PoFile, entry: PoEntry, findings: list[Finding], locale: st
             tags = ", ".join(f"<{tag}>" for tag in sorted(added))
             findings.append(Finding("error", where, f"the translation adds markup ({tags}) that "
                                                     "the source does not have; write plain text"))
-        if locale.startswith("zh") and _CJK.search(translation):
-            for mark in sorted(set(_HALF_WIDTH.findall(_PLACEHOLDER.sub("", translation)))):
+        if locale.startswith("zh") and CJK.search(translation):
+            for mark in sorted(set(_HALF_WIDTH.findall(_PERCENT.sub("", translation)))):
                 findings.append(Finding("warning", where, (
                     f"a half-width {mark!r} in Chinese text; use the full-width "
                     f"{_FULL_WIDTH[mark]!r} (Chinese punctuation takes a full character)")))
@@ -195,11 +196,9 @@ def _check_entry(po: PoFile, entry: PoEntry, findings: list[Finding], locale: st
                                     "columns) and may not fit its box; try a shorter wording"))
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 # Half-width marks that Chinese text writes full width (a colon between digits is a time).
 _HALF_WIDTH = re.compile(r"[,;!?]|(?<!\d):(?!\d)")
 _FULL_WIDTH = {",": "，", ";": "；", "!": "！", "?": "？", ":": "："}
-_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
 def placeholder_problems(source: str, translation: str, always_formatted: bool = False

@@ -35,11 +35,11 @@ from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
 
 from . import actualtext  # noqa: E402
-from .actualtext import line_text  # noqa: E402
 from .colormanagement import raster_to_cmyk, svg_to_cmyk  # noqa: E402
 from .errors import RenderError  # noqa: E402
 from .press import REGISTRY, Press  # noqa: E402
 from .textmap import own_characters  # noqa: E402
+from .typography import plain_text  # noqa: E402
 
 _build_fonts_dictionary = weasyprint.pdf.build_fonts_dictionary
 
@@ -272,7 +272,7 @@ def _mend_figures(pdf: pydyf.PDF) -> None:
             continue
         alt = obj.get("Alt")
         if isinstance(alt, pydyf.String) and isinstance(alt.string, str):
-            obj["Alt"] = pydyf.String(line_text(alt.string))
+            obj["Alt"] = pydyf.String(plain_text(alt.string))
         attributes, page = obj.get("A"), obj.get("Pg")
         if not isinstance(attributes, pydyf.Dictionary) or "BBox" not in attributes \
                 or page is None:

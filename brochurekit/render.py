@@ -35,7 +35,7 @@ from .press import Press
 from .pseudo import pseudo_translate
 from .qr import box_mm as qr_box_mm
 from .qr import qr_svg
-from .typography import typeset
+from .typography import plain_text, typeset
 
 # Print runs artwork past the trim; this much extra page is left around it for crop marks, which
 # WeasyPrint draws from the sheet edge over half of the CSS bleed.
@@ -65,6 +65,11 @@ class Theme:
     locale: str
     root: Path
     layout: Layout
+
+    @property
+    def press(self) -> Press | None:
+        """The press the print file is made for; None for the screen."""
+        return press_of(self.clinic, self.layout, self.profile)
 
     def css(self, fit: float = 1.0, art: Mapping[str, float] | None = None) -> str:
         return theme_css(self.clinic, self.paper, self.profile, self.locale, self.root,
@@ -109,7 +114,7 @@ class LinkDescriptions:
         self.by_address: dict[str, str] = {}
 
     def add(self, address: str, description: str) -> str:
-        self.by_address[address] = Markup(description).unescape().replace("\u2060", "")
+        self.by_address[address] = plain_text(Markup(description).unescape())
         return ""
 
 
@@ -217,6 +222,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
     sheets = sheets_for(layout, paper, right_to_left=locale.direction == "rtl")
     kept_lines = KeptLines()
     link_descriptions = LinkDescriptions()
+    press = press_of(job.clinic, layout, job.profile)
     try:
         template = environment.get_template(layout.template)
         html = template.render(
@@ -232,11 +238,10 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             clinic_logo_url=job.clinic.branding.logo_url,
             clinic_photo_url=job.clinic.branding.photo_url,
             # Inline drawings take their colours as attributes, not from CSS variables.
-            colors=palette(job.clinic, press_of(job.clinic, layout, job.profile)),
+            colors=palette(job.clinic, press),
             kept_lines=kept_lines,
             link_descriptions=link_descriptions,
-            **clinic_texts(job.clinic, job.locale, translations,
-                           press_of(job.clinic, layout, job.profile)),
+            **clinic_texts(job.clinic, job.locale, translations, press),
         )
     except TemplateSyntaxError as exc:
         raise RenderError(f"{job.name}: template syntax error: {exc.message}",

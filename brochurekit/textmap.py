@@ -8,7 +8,8 @@ vowel sign is an empty ToUnicode entry (which PDF/UA validators call a malformed
 
 Narrowest fix, applied to each font just before WeasyPrint writes its ToUnicode map: a glyph
 that is the font's own glyph for a character (its cmap says so) means that character. Glyphs
-no character maps to (ligatures such as lam-alef, contextual forms) keep their cluster text.
+no character maps to (ligatures such as lam-alef, contextual forms) keep their cluster text,
+a right-to-left one in the order extraction tools reverse (see _as_read_right_to_left).
 Upstream, the mapping should be per cluster with ActualText where glyphs and characters
 cannot be paired (draw/text.py).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from dataclasses import dataclass
 
 from fontTools.ttLib import TTFont
 
@@ -54,41 +56,41 @@ def own_character(font, glyph: int) -> str | None:
 def blank_glyph(font) -> int | None:
     """A glyph of the font that draws nothing and does not advance (TrueType fonts keep one,
     NULL or .null), or None."""
-    if font.hash not in _BLANKS:
-        _BLANKS[font.hash] = _blank_of(font.file_content, font.index)
-    return _BLANKS[font.hash]
-
-
-_BLANKS: dict[str, int | None] = {}
-
-
-def _blank_of(content: bytes, index: int) -> int | None:
-    font = TTFont(io.BytesIO(content), fontNumber=index, lazy=True)
-    if "glyf" not in font:
-        return None
-    widths, outlines = font["hmtx"], font["glyf"]
-    for glyph, name in enumerate(font.getGlyphOrder()[1:], start=1):
-        if widths[name][0] == 0 and outlines[name].numberOfContours == 0:
-            return glyph
-    return None
+    return _facts(font).blank
 
 
 def _characters(font) -> dict[int, str]:
-    characters = _CHARACTERS.get(font.hash)
-    if characters is None:
-        characters = _CHARACTERS[font.hash] = _characters_of(font.file_content, font.index)
-    return characters
+    return _facts(font).characters
+
+
+@dataclass(frozen=True)
+class _FontFacts:
+    characters: dict[int, str]  # glyph id -> the one character the cmap maps to it
+    blank: int | None  # a glyph with no outline and no advance
 
 
 # By font file hash, for the life of the process (a worker renders many cells).
-_CHARACTERS: dict[str, dict[int, str]] = {}
+_FACTS: dict[str, _FontFacts] = {}
 
 
-def _characters_of(content: bytes, index: int) -> dict[int, str]:
-    """Glyph id -> the one character the font's cmap maps to it (glyphs that several
-    characters share are left out: which one was meant is not known)."""
+def _facts(font) -> _FontFacts:
+    facts = _FACTS.get(font.hash)
+    if facts is None:
+        facts = _FACTS[font.hash] = _facts_of(font.file_content, font.index)
+    return facts
+
+
+def _facts_of(content: bytes, index: int) -> _FontFacts:
+    """What the font file says, read once: its glyphs' own characters (glyphs that several
+    characters share are left out: which one was meant is not known) and a blank glyph."""
     font = TTFont(io.BytesIO(content), fontNumber=index, lazy=True)
     by_glyph: dict[int, list[str]] = {}
     for codepoint, name in font.getBestCmap().items():
         by_glyph.setdefault(font.getGlyphID(name), []).append(chr(codepoint))
-    return {glyph: chars[0] for glyph, chars in by_glyph.items() if len(chars) == 1}
+    characters = {glyph: chars[0] for glyph, chars in by_glyph.items() if len(chars) == 1}
+    blank = None
+    if "glyf" in font:
+        widths, outlines = font["hmtx"], font["glyf"]
+        blank = next((glyph for glyph, name in enumerate(font.getGlyphOrder()[1:], start=1)
+                      if widths[name][0] == 0 and outlines[name].numberOfContours == 0), None)
+    return _FontFacts(characters, blank)

@@ -25,7 +25,7 @@ _TITLE = re.compile(r"(?<!\w)(Dr\.?|Dre|Prof\.?|ਡਾ\.|د\.|دکتر)\s+(?=\w)
 _NUMBER_WORD = re.compile(r"(\d)[ ](?=[^\W\d_])")
 _RANGE = re.compile(r"(\d)[ ](\S{1,4})[ ](?=\d)")
 _LETTER_HYPHEN = re.compile(r"(?<![\w-])([A-Za-z])-(?=[a-z])")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Closing punctuation that may end a Chinese line (it never starts one anyway).
 _CJK_END = "。！？，、；：」』）》〉”’.!?"
 
@@ -43,6 +43,17 @@ def typeset(text: str, locale: str) -> str:
     if language == "zh":
         return _no_lone_last_character(text)
     return _no_lone_last_word(text)
+
+
+# Invisible formatting that says how to lay out, not what is written.
+_LAYOUT_ONLY = dict.fromkeys(map(ord, "\u2060\u2066\u2067\u2068\u2069\u200e\u200f\u00ad"))
+
+
+def plain_text(text: str) -> str:
+    """What a typeset text says, for where it is read rather than set (alternative text, a
+    link's description, a line's ActualText): without layout controls and word joiners, its
+    no-break spaces as spaces."""
+    return text.translate(_LAYOUT_ONLY).replace(NBSP, " ").replace("\u202f", " ")
 
 
 def curly_quotes(text: str) -> str:
@@ -70,6 +81,6 @@ def _no_lone_last_character(text: str) -> str:
     end = len(text.rstrip())
     while end and text[end - 1] in _CJK_END:
         end -= 1
-    if end < 2 or not (_CJK.match(text[end - 1]) and _CJK.match(text[end - 2])):
+    if end < 2 or not (CJK.match(text[end - 1]) and CJK.match(text[end - 2])):
         return text
     return text[:end - 1] + WORD_JOINER + text[end - 1:]
