@@ -3,7 +3,8 @@
 Run from the project folder after a build:  .venv/bin/python bench/readback.py [OUT]
 For every screen PDF of a real locale it takes the words of the brochure's own messages in
 that locale's catalog (typeset as printed, placeholders dropped) and counts how many appear
-among the words pdftotext reads back from the PDF. It prints one line per locale (worst PDF)
+among the words pdftotext and MuPDF read back from the PDF. It prints one line per locale
+and tool (worst PDF)
 and asserts nothing. Chinese has no spaces, so its "words" are whole clauses, which a line
 break between Latin and Chinese text still splits: its figure is a floor, not exact.
 """
@@ -39,7 +40,7 @@ def words(text: str) -> list[str]:
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "out"
     cells = json.loads((out / "manifest.json").read_text())
-    worst: dict[str, tuple[float, str]] = defaultdict(lambda: (1.0, ""))
+    worst: dict[tuple[str, str], tuple[float, str]] = defaultdict(lambda: (1.0, ""))
     catalogs = {}
     for cell in cells:
         locale = cell["locale"]
@@ -53,16 +54,32 @@ def main() -> None:
                     if message.context and message.context.startswith(cell["brochure"] + "/")
                     and isinstance(message.string, str) and message.string
                     for word in words(typeset(message.string, locale))]
-        printed = subprocess.run(["pdftotext", str(out / cell["path"]), "-"],
-                                 capture_output=True, text=True, check=True).stdout
-        if locale.startswith("zh"):  # Chinese breaks lines anywhere: join them again
-            printed = re.sub(r"(?<=[\u3400-\u9fff，、。])\n(?=[\u3400-\u9fff])", "", printed)
-        found = set(words(printed))
-        share = sum(word in found for word in expected) / len(expected)
-        if share <= worst[locale][0]:
-            worst[locale] = (share, cell["path"])
-    for locale, (share, path) in sorted(worst.items()):
-        print(f"{locale:8} {share:7.1%} of message words read back (worst: {path})")
+        for tool, read in READERS.items():
+            printed = read(out / cell["path"])
+            if locale.startswith("zh"):  # Chinese breaks lines anywhere: join them again
+                printed = re.sub(r"(?<=[\u3400-\u9fff，、。])\n(?=[\u3400-\u9fff])", "",
+                                 printed)
+            found = set(words(printed))
+            share = sum(word in found for word in expected) / len(expected)
+            if share <= worst[locale, tool][0]:
+                worst[locale, tool] = (share, cell["path"])
+    for (locale, tool), (share, path) in sorted(worst.items()):
+        print(f"{locale:8} {tool:9} {share:7.1%} of message words read back (worst: {path})")
+
+
+def _pdftotext(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _mupdf(pdf: Path) -> str:
+    import pymupdf
+
+    with pymupdf.open(pdf) as document:
+        return "\n".join(page.get_text() for page in document)
+
+
+READERS = {"pdftotext": _pdftotext, "MuPDF": _mupdf}
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from weasyprint import CSS, HTML, Document  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
 
-from . import actualtext  # noqa: E402
+from . import clusterglyphs  # noqa: E402
 from .colormanagement import raster_to_cmyk, svg_to_cmyk  # noqa: E402
 from .errors import RenderError  # noqa: E402
 from .press import REGISTRY, Press  # noqa: E402
@@ -52,7 +52,7 @@ def _fonts_dictionary_with_own_characters(pdf, fonts, *args, **kwargs):
 
 
 weasyprint.pdf.build_fonts_dictionary = _fonts_dictionary_with_own_characters
-actualtext.install()
+clusterglyphs.install()
 
 PT_PER_MM = 72 / 25.4
 # Streams at least this large are remembered once deflated, the most recent few of them.

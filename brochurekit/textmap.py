@@ -8,10 +8,10 @@ vowel sign is an empty ToUnicode entry (which PDF/UA validators call a malformed
 
 Narrowest fix, applied to each font just before WeasyPrint writes its ToUnicode map: a glyph
 that is the font's own glyph for a character (its cmap says so) means that character. Glyphs
-no character maps to (ligatures such as lam-alef, contextual forms) keep their cluster text,
-a right-to-left one in the order extraction tools reverse (see _as_read_right_to_left).
-Upstream, the mapping should be per cluster with ActualText where glyphs and characters
-cannot be paired (draw/text.py).
+no character maps to (ligatures such as lam-alef, contextual forms, the composite glyphs of
+clusterglyphs.py) keep their cluster text, a right-to-left one in the order extraction tools
+reverse (see _as_read_right_to_left). Upstream, WeasyPrint's draw/text.py should map per
+cluster.
 """
 
 from __future__ import annotations

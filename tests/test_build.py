@@ -11,7 +11,6 @@ import json
 import re
 import socket
 import subprocess
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -358,33 +357,48 @@ def _split_words(text: str) -> list[str]:
 _LAYOUT_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u2066\u2067\u2068\u2069\u2060\u00ad"))
 
 
-def test_left_to_right_text_reads_back_word_for_word_gurmukhi_included(matrix):
-    """pdftotext reads back at least 98% of the words of a brochure's own messages from every
-    screen PDF of a left-to-right locale. Gurmukhi draws a vowel sign before its consonant:
-    each such line carries its text as ActualText (it read back 84%: vowel signs lost, moved,
-    or added to consonants that have none)."""
+def test_every_word_of_every_script_reads_back_with_pdftotext(matrix):
+    """pdftotext reads back every word of a brochure's own messages from every screen PDF of
+    Arabic, Persian and Gurmukhi, and at least 98% in the other spaced scripts (a word broken
+    by a hyphen at a line's end does not count). Before: Arabic 94.4% (a raised vowel mark,
+    shadda or tanween, was put on a line of its own: "تُحَسّ" read "تحس"), Persian 96.3%
+    (hamza above: "جلسهٔ"), Gurmukhi 84% (vowel signs drawn before their consonant); and every
+    lam-alef ("العضالت" for "العضلات") and zero-width non-joiner ("میشود") before that."""
     out, _ = matrix
-    for locale in ("pa", "es", "fr", "fr_CA"):
+    for locale in ("ar", "fa", "pa", "es", "fr", "fr_CA"):
         for pdf in sorted(out.glob(f"*/*-{locale}-screen.pdf")):
             expected = _message_words(locale, pdf.name.split(f"-{locale}-")[0])
-            printed = set(_split_words(text(pdf)))
-            missing = [word for word in expected if word not in printed]
-            assert len(missing) <= 0.02 * len(expected), (pdf.name, missing[:10])
+            missing = [word for word in expected if word not in set(_split_words(text(pdf)))]
+            if locale in ("ar", "fa", "pa"):
+                assert missing == [], (pdf.name, missing[:10])
+            else:
+                assert len(missing) <= 0.02 * len(expected), (pdf.name, missing[:10])
+    shows = {"ar": r"ل[اأإآ]|[\u064b-\u0652]", "fa": "\u200c|\u0654", "pa": "\u0a3f"}
+    for locale, pattern in shows.items():  # the hard cases are there to be read
+        words = _message_words(locale, "ims-overview")
+        assert sum(bool(re.search(pattern, word)) for word in words) >= 20, locale
 
 
-def test_arabic_and_persian_read_back_their_ligatures_and_non_joiners(matrix):
-    """Every Arabic and Persian word without a vowel mark reads back exactly: lam-alef (it read
-    "العضالت" for "العضلات") and the zero-width non-joiner (none of 110 read back) included.
-    Words with a vowel mark drawn above or below (shadda, tanween, hamza above: about 5% of
-    the words) are left out: pdftotext puts a raised mark on a line of its own."""
+def test_mupdf_reads_back_the_clusters_too(matrix):
+    """MuPDF, a second extractor, reads back every word of the Gurmukhi brochures (it read
+    94%: vowel signs drawn before their consonant) and at least 98% in the other
+    left-to-right locales. In Arabic and Persian it reads at least 90%, no more: MuPDF puts
+    the runs of a mixed right-to-left line in the order they are drawn, gluing a number or a
+    Latin word to the word beside it ("دقيقة45"), and moves a vowel mark drawn first on a
+    line to the end of the line before. Upstream's to mend; bench/readback.py prints both
+    extractors' figures."""
+    import pymupdf
+
     out, _ = matrix
-    for locale, shows in (("ar", r"ل[اأإآ]"), ("fa", "\u200c")):
+    for locale, share in (("pa", 1.0), ("es", 0.98), ("fr", 0.98), ("fr_CA", 0.98),
+                          ("ar", 0.9), ("fa", 0.9)):
         for pdf in sorted(out.glob(f"*/*-{locale}-screen.pdf")):
-            expected = [word for word in _message_words(locale, pdf.name.split(f"-{locale}-")[0])
-                        if not any(unicodedata.category(char) == "Mn" for char in word)]
-            assert sum(bool(re.search(shows, word)) for word in expected) >= 5, pdf.name
-            printed = set(_split_words(text(pdf)))
-            assert [word for word in expected if word not in printed] == [], pdf.name
+            with pymupdf.open(pdf) as document:
+                printed = {word for page in document
+                           for word in _split_words(page.get_text())}
+            expected = _message_words(locale, pdf.name.split(f"-{locale}-")[0])
+            missing = [word for word in expected if word not in printed]
+            assert len(missing) <= (1 - share) * len(expected), (pdf.name, missing[:10])
 
 
 def test_prices_and_hours_keep_their_order_and_the_locale_s_digits(matrix):
