@@ -15,7 +15,8 @@ STAMP := $(VENV)/.installed
 # and preflight), zbar to read QR codes in tests, and gettext (msgfmt for translators; msginit,
 # the tests' independent source of plural rules).
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 icc-profiles-free argyll poppler-utils qpdf zbar-tools gettext
+	libharfbuzz-subset0 icc-profiles-free argyll poppler-utils qpdf zbar-tools gettext \
+	chromium chromium-driver
 # The ICC profiles of the registered printing conditions (FOGRA39, CGATS TR 006, ...), built
 # here from their published data, never downloaded.
 PRESS_PROFILES := build/press-profiles/.built

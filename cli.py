@@ -203,6 +203,67 @@ def check_command(obj: Context, out_dir: Path | None, as_json: bool) -> None:
     sys.exit(1 if errors else 0)
 
 
+@commands.command(name="proof")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Output folder [default: PROJECT/out].")
+@click.pass_obj
+def proof_command(obj: Context, out_dir: Path | None) -> None:
+    """Write OUT/proof/index.html: a thumbnail of every page of every cell, with its status,
+    fit and findings, and OUT/proof/LOCALE.html: every message of a language with where it
+    prints. Open them from disk; nothing is fetched."""
+    from brochurekit.project import load_project
+    from brochurekit.proof import write_proof
+
+    project = _call(load_project, obj.project)
+    result = _call(write_proof, project, out_dir or project.root / "out")
+    click.echo(f"{result.index} ({result.images_made} images made, {result.images_reused} "
+               f"reused; translator views: "
+               + ", ".join(page.name for page in result.locale_pages) + ")")
+
+
+@commands.command(name="serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Output folder [default: PROJECT/out].")
+@click.option("--clinic", "clinics", multiple=True, help="Only this clinic (repeatable).")
+@click.option("--locale", "locales", multiple=True, help="Only this language (repeatable).")
+@click.pass_obj
+def serve_command(obj: Context, port: int, out_dir: Path | None, clinics: tuple[str, ...],
+                  locales: tuple[str, ...]) -> None:
+    """Serve the proof pages on 127.0.0.1 only, and rebuild as you save: brochures, clinics,
+    catalogs, templates and styles are watched; only the cells a change can touch are built
+    again (a catalog edit: its language, and only the brochures whose messages changed), and
+    the open page reloads itself. A save that breaks something shows its message in the page."""
+    from brochurekit.build import Selection
+    from brochurekit.project import load_project
+    from brochurekit.serve import serve
+
+    project = _call(load_project, obj.project)
+    _call(serve, project.root, out_dir or project.root / "out", port,
+          lambda line: click.echo(line, err=True), Selection(clinics, locales))
+
+
+@commands.command(name="bundle")
+@click.option("--clinic", "slug", required=True, help="The clinic whose print files to bundle.")
+@click.option("--out", "target", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The zip to write [default: OUT/bundles/CLINIC-print.zip].")
+@click.option("--from", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Output folder the PDFs are in [default: PROJECT/out].")
+@click.pass_obj
+def bundle_command(obj: Context, slug: str, target: Path | None, out_dir: Path | None) -> None:
+    """Zip what a print shop needs for one clinic: its print PDFs (only final, current ones:
+    a draft, failed or stale cell stops the bundle), a job sheet (paper, trim, bleed, folds,
+    press condition, quantities to fill in), the preflight report and SHA256SUMS."""
+    from brochurekit.bundle import write_bundle
+    from brochurekit.project import load_project
+
+    project = _call(load_project, obj.project)
+    bundle = _call(write_bundle, project, out_dir or project.root / "out", slug, target)
+    click.echo(f"{bundle.path}: {len(bundle.pdfs)} print files, job sheet, preflight report, "
+               "SHA256SUMS")
+
+
 @commands.group()
 def i18n() -> None:
     """Translation catalogs (locales/)."""

@@ -81,6 +81,8 @@ class Output:
     inputs: str = ""
     draft: bool = False
     temporary: str = ""  # where the worker left the checked PDF, for the build to publish
+    # Where each message prints on a screen PDF (pdf.message_places), for the proof pages.
+    places: Mapping[str, list] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -757,7 +759,7 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                 "runs off the page" if math.isinf(fit.overflow_mm)
                 else f"runs {fit.overflow_mm:.1f} mm too long")
             for fit in fitted.spilled) + "; shorten the text of that panel")
-    from .pdf import lines_past_edges  # WeasyPrint is loaded by now
+    from .pdf import lines_past_edges, message_places  # WeasyPrint is loaded by now
 
     past = lines_past_edges(document)
     if past:
@@ -787,7 +789,8 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                   relative.as_posix(), len(document.pages), hashlib.sha256(data).hexdigest(),
                   len(translations.missing), fitted.fit, tuple(warnings or ()), draft=draft,
                   art=fitted.art,
-                  temporary=temporary.relative_to(out_dir).as_posix())
+                  temporary=temporary.relative_to(out_dir).as_posix(),
+                  places=message_places(document) if job.profile == "screen" else {})
 
 
 # Both profiles of a cell lay out the same text in the same trim, so they share one fit: the
@@ -972,6 +975,21 @@ def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, str, list
                                         "print in English; not for the printer"))
             results.append((entry, status, findings + preflight_pdf(pdf, expected_for(job))))
     return results
+
+
+def cell_statuses(project: Project, out_dir: Path) -> list[tuple[dict, str, Path | None]]:
+    """Every cell of the output folder's manifest with its status now (built, draft, failed,
+    stale; no preflight: see check_outputs) and its PDF, if it has one on disk."""
+    hasher = InputsHasher(project.root)
+    cells = []
+    for key, entry in sorted(_read_manifest(out_dir).items()):
+        status = _status(entry, _job(project, key), hasher)
+        made = _made_as(entry)
+        pdf = out_dir / _cell_path(key, made == "draft") if made else None
+        if pdf is not None and (pdf.is_symlink() or not pdf.is_file()):
+            pdf = None
+        cells.append((entry, status, pdf))
+    return cells
 
 
 def _job(project: Project, key: tuple) -> Job | None:

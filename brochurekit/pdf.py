@@ -414,6 +414,33 @@ def lines_past_edges(document: Document) -> list[tuple[int, int, float]]:
     return found
 
 
+def message_places(document: Document) -> dict[str, list[float]]:
+    """Where each message prints, by its key (the data-msg of the element that holds it: a
+    msgctxt, or the English of a message without one): [page, left, top, width, height] in
+    points from the page's top-left corner, the first page it is on, all its boxes there."""
+    px = 0.75  # points per CSS pixel
+    places: dict[str, list[float]] = {}
+    for number, page in enumerate(document.pages, start=1):
+        extents: dict[str, list[float]] = {}
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            stack.extend(getattr(box, "children", ()))
+            element = getattr(box, "element", None)
+            key = element.get("data-msg") if element is not None else None
+            if not key or key in places or box.width is None:
+                continue
+            left, top = box.border_box_x(), box.border_box_y()
+            right, bottom = left + box.border_width(), top + box.border_height()
+            known = extents.setdefault(key, [left, top, right, bottom])
+            known[:] = [min(known[0], left), min(known[1], top), max(known[2], right),
+                        max(known[3], bottom)]
+        for key, (left, top, right, bottom) in extents.items():
+            places[key] = [number, *(round(value * px, 1) for value in
+                                     (left, top, right - left, bottom - top))]
+    return places
+
+
 def _set_bleed_boxes(pdf: pydyf.PDF, bleed_mm: float) -> None:
     """Make each BleedBox the TrimBox grown by the real bleed.
 
