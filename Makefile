@@ -44,8 +44,10 @@ system:
 	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing system packages:$$missing"; \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	    echo "Installing system packages:$$missing (output in $(LOG_DIR)/apt.log)"; \
+	    mkdir -p $(LOG_DIR); \
+	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; } > $(LOG_DIR)/apt.log 2>&1 \
+	      || { tail -20 $(LOG_DIR)/apt.log >&2; echo "apt-get failed; the whole output is in $(LOG_DIR)/apt.log" >&2; exit 1; }; \
 	  else \
 	    echo "Missing system packages:$$missing" >&2; \
 	    echo "Install them with:" >&2; \
@@ -56,19 +58,24 @@ system:
 
 # The venv gets exactly what requirements.lock pins (hash-checked, nothing resolved here), then the
 # project itself with no dependencies of its own and no build isolation, so setuptools is the
-# locked one too. Installs are quiet: pip's notices are not the user's business.
-PIP_QUIET := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_WARN_SCRIPT_LOCATION=1 $(PY) -m pip --quiet
+# locked one too. pip's whole output goes to $(LOG_DIR)/pip.log, shown only when it fails.
+LOG_DIR := build/logs
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_WARN_SCRIPT_LOCATION=1 $(PY) -m pip
+PIP_FAILED := { tail -20 $(LOG_DIR)/pip.log >&2; echo "pip failed; the whole output is in $(LOG_DIR)/pip.log" >&2; exit 1; }
 $(STAMP): requirements.lock pyproject.toml | system
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP_QUIET) install --require-hashes --no-deps -r requirements.lock 2>&1 | { grep -v "is ignored: it is neither" >&2 || true; }
-	$(PIP_QUIET) install --no-deps --no-build-isolation -e . 2>&1 | { grep -v "is ignored: it is neither" >&2 || true; }
-	$(PY) -m pip check >/dev/null || { $(PY) -m pip check; exit 1; }
-	touch $(STAMP)
+	@mkdir -p $(LOG_DIR)
+	@test -x $(PY) || { echo "Creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing the pinned Python packages of requirements.lock (log: $(LOG_DIR)/pip.log)"
+	@$(PIP) install --require-hashes --no-deps -r requirements.lock > $(LOG_DIR)/pip.log 2>&1 || $(PIP_FAILED)
+	@$(PIP) install --no-deps --no-build-isolation -e . >> $(LOG_DIR)/pip.log 2>&1 || $(PIP_FAILED)
+	@$(PY) -m pip check >/dev/null || { $(PY) -m pip check; exit 1; }
+	@touch $(STAMP)
 
 $(PRESS_PROFILES): brochurekit/press.py | system
-	rm -rf $(@D)
-	$(PYTHON) -m brochurekit.press
-	touch $@
+	@rm -rf $(@D)
+	@echo "Building the press ICC profiles (ArgyllCMS) into $(@D)"
+	@$(PYTHON) -m brochurekit.press
+	@touch $@
 
 # Re-install from the lock (after a `pip install` by hand, say).
 sync:

@@ -52,8 +52,10 @@ PSEUDO_HELP = """Write the pseudo-locales en_XA (accented, 40% longer, bracketed
 
 
 class Context:
-    def __init__(self, project: Path):
+    def __init__(self, project: Path, quiet: bool = False, verbose: bool = False):
         self.project = project
+        self.quiet = quiet
+        self.verbose = verbose
 
 
 def _fail(error) -> None:
@@ -63,14 +65,31 @@ def _fail(error) -> None:
     sys.exit(2)
 
 
+def _version() -> str:
+    """The installed package's version, or pyproject.toml's when run from a checkout."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ims-brochures")
+    except PackageNotFoundError:
+        import tomllib
+
+        with (Path(__file__).parent / "pyproject.toml").open("rb") as handle:
+            return tomllib.load(handle)["project"]["version"]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=_version(), prog_name="ims-brochure",
+                      message="%(prog)s %(version)s")
 @click.option("--project", "project", type=click.Path(file_okay=False, path_type=Path),
               default=Path("."), show_default="the current folder",
               help="The brochure project folder to work on.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final result.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every step (a line per cell).")
 @click.pass_context
-def commands(ctx: click.Context, project: Path) -> None:
+def commands(ctx: click.Context, project: Path, quiet: bool, verbose: bool) -> None:
     """Make print-ready IMS patient brochures for every clinic and language."""
-    ctx.obj = Context(project)
+    ctx.obj = Context(project, quiet=quiet, verbose=verbose)
 
 
 @commands.command(help=BUILD_HELP)
@@ -94,9 +113,14 @@ def commands(ctx: click.Context, project: Path) -> None:
 @click.option("--cell-time-limit", "time_limit", type=click.FloatRange(0.1, 86400),
               default=120, show_default=True, metavar="SECONDS",
               help="A cell still rendering after this long fails, and the build goes on.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON (format ims-brochure/build, version 1): every "
+                   "selected cell with its status, path, fit, warnings and failure.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
+@click.option("-v", "--verbose", is_flag=True, help="A line per cell, even on a terminal.")
 @click.pass_obj
 def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, keep_html,
-          workers, allow_incomplete, time_limit) -> None:
+          workers, allow_incomplete, time_limit, as_json, quiet, verbose) -> None:
     import os
     import time
 
@@ -108,9 +132,12 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
     project = _call(load_project, obj.project)
     out = out_dir if out_dir is not None else project.root / "out"
     started = time.monotonic()
-    tty = sys.stdout.isatty()
+    quiet, verbose = quiet or obj.quiet or as_json, verbose or obj.verbose
+    tty = sys.stdout.isatty() and not verbose
 
     def report(job, outcome, done, total):
+        if quiet:
+            return
         built = hasattr(outcome, "sha256")
         note = f", body type fitted to {outcome.fit:.0%}" if built and outcome.fit < 1 else ""
         note += ", DRAFT" if built and outcome.draft else ""
@@ -134,6 +161,10 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
                                      keep_html=keep_html, cell_time_limit=time_limit,
                                      workers=workers or os.cpu_count() or 1, on_cell=report))
     seconds = time.monotonic() - started
+    if as_json:
+        _echo_build_json(project, result, Selection(clinics, locales, brochures, profiles),
+                         seconds)
+        sys.exit(0 if result.ok else 1)
     click.echo(f"\n{len(result.outputs)} built, {result.skipped} unchanged (skipped), "
                f"{len(result.failures)} failed in {seconds:.1f} s -> {result.out_dir}")
     for removed in result.removed:
@@ -159,6 +190,29 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
         click.echo(printable(f"  failed: {message}" + ("" if named else f" [{cells}]")),
                    err=True)
     sys.exit(0 if result.ok else 1)
+
+
+def _echo_build_json(project, result, selection, seconds: float) -> None:
+    """The build's result as JSON: every selected cell as the manifest now lists it."""
+    import json
+
+    from brochurekit.build import cell_statuses, plan_jobs
+    from brochurekit.characters import json_safe
+
+    planned = {(job.clinic.slug, job.locale, job.brochure.id, job.profile)
+               for job in plan_jobs(project, selection)}
+    cells = [{"clinic": entry.get("clinic"), "locale": entry.get("locale"),
+              "brochure": entry.get("brochure"), "profile": entry.get("profile"),
+              "status": status, "path": entry.get("path"), "fit": entry.get("fit"),
+              "warnings": entry.get("warnings", []), "failure": entry.get("reason")}
+             for entry, status, _ in cell_statuses(project, result.out_dir)
+             if (entry.get("clinic"), entry.get("locale"), entry.get("brochure"),
+                 entry.get("profile")) in planned]
+    click.echo(json_safe(json.dumps({
+        "format": "ims-brochure/build", "version": 1, "out": str(result.out_dir),
+        "built": len(result.outputs), "skipped": result.skipped,
+        "failed": len(result.failures), "seconds": round(seconds, 1), "cells": cells},
+        indent=2, ensure_ascii=False)))
 
 
 @commands.command(name="check")
@@ -619,12 +673,20 @@ def _standard_streams() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+def _plain_warnings() -> None:
+    """Warnings from the engine as one line each, in the same style as errors."""
+    import warnings
+
+    warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
+
+
 def main() -> None:
     """Entry point. Ctrl-C and SIGTERM are answered in `_call`: click catches them before they
     get here."""
     import signal
 
     _standard_streams()
+    _plain_warnings()
     signal.signal(signal.SIGTERM, _terminate)
     try:
         commands(prog_name="ims-brochure")

@@ -25,6 +25,7 @@ from .catalogs import (
     is_pseudo,
     load_translations,
     locale_info,
+    parse_locale,
     read_template,
     translate,
 )
@@ -873,9 +874,11 @@ def missing_texts(job: Job, missing: set) -> str:
     messages = len(missing) - len(welcome) - len(credentials)
     parts = []
     if welcome:
-        parts.append(f"the clinic has no welcome.{job.locale} text (in {clinic.path}, key "
-                     f"welcome); add it with `ims-brochure clinic set {clinic.slug} "
-                     f"welcome.{job.locale} \"...\"`")
+        language = parse_locale(job.locale).get_display_name("en")
+        parts.append(f"the clinic's welcome line (printed on the cover) has no {language} "
+                     f"({job.locale}) text; add it with `ims-brochure clinic set {clinic.slug} "
+                     f"welcome.{job.locale} \"...\"` (it goes under `welcome:` in "
+                     f"{clinic.path})")
     if credentials:
         listed = ", ".join(repr(text) for text in credentials[:3])
         parts.append(f"the practitioner credential(s) {listed} (in {clinic.path}, key "

@@ -12,6 +12,7 @@ import gettext
 import io
 import re
 import tomllib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,13 @@ def project_locales(root: Path, errors: list[InputError]) -> tuple[str, ...]:
                                      "remove this folder", Location(entry.relative_to(root))))
             continue
         po = root / catalog_path(entry.name)
+        leftovers = [path for path in entry.rglob("*") if path.is_file()]
+        if not po.is_file() and leftovers and all(path.suffix == ".mo" for path in leftovers):
+            # A compiled catalog left behind (its .po removed or renamed): not a language.
+            warnings.warn(f"{entry.relative_to(root)}: a compiled catalog (.mo) without its "
+                          f"{DOMAIN}.po is ignored; remove the folder, or put the .po back",
+                          stacklevel=2)
+            continue
         if not po.is_file():
             errors.append(InputError(f"this folder has no LC_MESSAGES/{DOMAIN}.po; add the catalog "
                                      "or remove the folder", Location(entry.relative_to(root))))
@@ -192,6 +200,17 @@ def translator_notes(message: Message, boxes: dict, layout: str = "tri-fold") ->
     return notes
 
 
+def extract_template(fileobj, keywords, comment_tags, options):
+    """Jinja's extractor with each translator note on one line: a template comment keeps its
+    line breaks as runs of spaces. pyproject.toml names it, so `pybabel extract` writes the
+    same notes as `ims-brochure i18n extract`."""
+    from jinja2.ext import babel_extract
+
+    for lineno, function, message, comments in babel_extract(fileobj, keywords, comment_tags,
+                                                              options):
+        yield lineno, function, message, [" ".join(comment.split()) for comment in comments]
+
+
 def extract_clinic(fileobj, keywords, comment_tags, options):
     """Babel extractor for brochures/clinics/<slug>.yaml: practitioners' credentials.
 
@@ -245,9 +264,8 @@ def extract_catalog(root: Path) -> Catalog:
         raise InputError(f"template syntax error: {exc.message}",
                          Location(where or Path("templates"), exc.lineno)) from None
     for filename, lineno, message, comments, context in found:
-        # Template comments keep their line breaks as runs of spaces; a note is one sentence.
-        notes = [" ".join(comment.split()) for comment in comments]
-        catalog.add(message, None, [(filename, lineno)], auto_comments=notes, context=context)
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments,
+                    context=context)
     return catalog
 
 
@@ -410,13 +428,36 @@ def catalog_locales(root: Path) -> tuple[str, ...]:
 
 
 def selected_locales(root: Path, wanted: tuple[str, ...]) -> tuple[str, ...]:
+    """The catalogs named: by locale (es, fr_CA), by their .po file's path (what a PO editor
+    shows), or by language alone when one catalog has it (pa for pa; not zh: zh_Hans or
+    zh_Hant)."""
     known = catalog_locales(root)
+    wanted = tuple(_locale_named(root, name, known) for name in wanted)
     for locale in wanted:
         if locale not in known:
             raise InputError(f"there is no catalog for {locale!r}; "
                              f"{suggest(locale, known, 'catalogs')} "
                              f"(start one with `ims-brochure i18n init {locale}`)")
     return wanted or known
+
+
+def _locale_named(root: Path, name: str, known: tuple[str, ...]) -> str:
+    if name.endswith(".po"):
+        path = Path(name)
+        path = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        for locale in known:
+            if path == (root / catalog_path(locale)).resolve():
+                return locale
+        raise InputError(f"{name} is not one of the project's catalogs; they are "
+                         + ", ".join(str(catalog_path(locale)) for locale in known))
+    if name in known:
+        return name
+    same_language = [locale for locale in known if locale.split("_")[0] == name]
+    if len(same_language) == 1:
+        return same_language[0]
+    if len(same_language) > 1:
+        raise InputError(f"{name!r} has several catalogs: {', '.join(same_language)}; name one")
+    return name
 
 
 def check(root: Path, locale: str, template: Catalog | None = None) -> CatalogReport:

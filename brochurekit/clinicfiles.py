@@ -11,6 +11,7 @@ import fcntl
 import functools
 import io
 import os
+import re
 import shutil
 import string
 from collections.abc import Callable, Iterator
@@ -32,8 +33,9 @@ from .clinics import (
     check_slug,
     load_clinic,
 )
-from .errors import InputError, Location, ProjectError, suggest
+from .errors import BrochureError, InputError, Location, ProjectError, suggest
 from .files import linked_within, unsafe_inputs, write_atomic
+from .hours import hours_text, parse_hours
 from .pofile import read_po_file
 from .yamlfiles import read_yaml
 
@@ -154,8 +156,75 @@ def set_value(root: Path, slug: str, key: str, value: str) -> EditResult:
     kind = _kind_of(key)
     data = _load(path, root)
     parent, leaf = _parent(data, key, create=True)
-    parent[leaf] = _convert(kind, value)
+    parent[leaf] = _convert(kind, as_written(key, value))
     return _save(root, path, _dump(data))
+
+
+def as_written(key: str, value: str) -> str:
+    """A value as a clinic owner types it, in the one form the clinic file keeps: hours as
+    people write them ("Mon-Fri 9am-5pm"), a country by name ("Canada"), a colour by CSS name
+    or as hex without "#". Anything else is kept as typed (the clinic file's checks follow)."""
+    value = value.strip()
+    try:
+        if key == "hours":
+            return hours_text(parse_hours(value))
+        if key == "country":
+            return country_code(value)
+        if key.startswith("colors."):
+            return css_color(value)
+    except ValueError as error:
+        raise InputError(f"{key}: {error}") from None
+    return value
+
+
+def country_code(text: str) -> str:
+    """A country's two-letter code from its code or its name, in English or in the language of
+    the user's environment (Babel's CLDR names); a near miss is answered with the nearest."""
+    import phonenumbers
+    from babel import Locale, UnknownLocaleError, default_locale
+
+    if re.fullmatch(r"[A-Za-z]{2}", text) and text.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return text.upper()
+    names: dict[str, str] = {}
+    for identifier in ("en", default_locale() or "en"):
+        try:
+            territories = Locale.parse(identifier).territories
+        except (UnknownLocaleError, ValueError):
+            continue
+        names.update({name.casefold(): code for code, name in territories.items()
+                      if code in phonenumbers.SUPPORTED_REGIONS})
+    wanted = text.casefold().removeprefix("the ")
+    if wanted in names:
+        return names[wanted]
+    from difflib import get_close_matches
+
+    near = get_close_matches(wanted, names, n=1, cutoff=0.6)
+    hint = f" (did you mean {names[near[0]]}, {near[0].title()}?)" if near else ""
+    raise ValueError(f"{text!r} is not a country we know{hint}; give its two-letter ISO code "
+                     "(CA, GB, US) or its name")
+
+
+def css_color(text: str) -> str:
+    """"#0b5d7a" from "0b5d7a" (hex without "#") or a CSS colour name ("teal"); any other
+    form (#0b5d7a, cmyk(...), rgb(...)) is kept as typed for the clinic file's own checks."""
+    import tinycss2.color3
+
+    if re.fullmatch(r"[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}", text):
+        text = f"#{text}"
+    elif not re.fullmatch(r"[A-Za-z]+", text):
+        return text
+    color = tinycss2.color3.parse_color(text)
+    if color is None or isinstance(color, str) or color.alpha != 1:
+        from difflib import get_close_matches
+
+        from tinycss2.color3 import _COLOR_KEYWORDS
+
+        near = get_close_matches(text.lower(), list(_COLOR_KEYWORDS), n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise ValueError(f"{text!r} is not a colour{hint}; give a hex colour such as #0b5d7a, "
+                         "a CSS colour name such as teal, or cmyk(...)")
+    return "#" + "".join(f"{round(channel * 255):02x}"
+                         for channel in (color.red, color.green, color.blue))
 
 
 @_locked
@@ -345,8 +414,20 @@ def _load_clinic(root: Path, path: Path, text: str | None = None) -> Clinic:
     return clinic
 
 
+def _in_command_words(problem: BrochureError) -> str:
+    where = problem.where
+    key = f"{where.key.replace('/', '.')}: " if where and where.key else ""
+    line = f" (at {where.path}:{where.line})" if where and where.line else ""
+    return f"{key}{problem.message}{line}"
+
+
 def _save(root: Path, path: Path, text: str, warnings: tuple[str, ...] = ()) -> EditResult:
-    clinic = _load_clinic(root, path, text)  # the whole file must still be valid
+    try:
+        clinic = _load_clinic(root, path, text)  # the whole file must still be valid
+    except ProjectError as error:
+        # Said in the command's words: the key and what is wrong; the file's line a detail.
+        raise InputError("not changed: " + "; ".join(map(_in_command_words, error.errors))
+                         ) from None
     write_atomic(path, text.encode("utf-8"))
     return EditResult(path, clinic, warnings)
 
@@ -456,8 +537,9 @@ def _untranslated_clinic_texts(root: Path, clinic: Clinic) -> list[str]:
         if locale == SOURCE_LOCALE:
             continue
         if "en" in welcome and locale not in welcome:
-            notes.append(f"{clinic.slug}: no welcome.{locale} text, though the clinic offers "
-                         f"{locale}; its {locale} brochures will not build until you add it: "
+            notes.append(f"{clinic.slug}: the clinic's welcome line has no {locale} text, though "
+                         f"the clinic offers {locale}; its {locale} brochures will not build "
+                         "until you add it: "
                          f"`ims-brochure clinic set {clinic.slug} welcome.{locale} \"...\"`")
         po = catalog_path(locale)
         if not clinic.practitioners or not (root / po).is_file():

@@ -440,8 +440,9 @@ def test_case_05_leading_zeros_and_times_stay_as_written(project, tmp_path):
     assert load_project(project).clinics["cedar-grove"].address[-1] == "01234"  # not 668
     path.write_text(original)
     edit(path, 'hours: "Mon-Fri 08:00-18:00; Sat 09:00-13:00"', "hours: 12:30")
-    refused(project, f"{CLINIC}:18: hours: cannot read '12:30'; write days and times like "
-                     '"Mon-Fri 08:00-18:00; Sat 09:00-13:00"', problems=1)
+    refused(project, f"{CLINIC}:18: hours: cannot find the opening times in '12:30'; write "
+                     'days and times like "Mon-Fri 08:00-18:00; Sat 09:00-13:00", or '
+                     '"Mon-Fri 9am-5pm"', problems=1)
 
 
 def test_case_06_python_tags_are_refused_and_nothing_runs(project, tmp_path):

@@ -566,13 +566,15 @@ def test_missing_clinic_texts_are_blamed_on_the_clinic_file(project):
     edit(project / THAMESIDE, "  ar: أهلًا بكم في Thameside. اسألونا عن أي شيء يخص علاجكم.\n", "")
     validated = cli(project, "clinic", "validate", "thameside")
     assert validated.returncode == 0
-    assert ("note: thameside: no welcome.ar text, though the clinic offers ar; its ar brochures "
-            "will not build until you add it") in validated.stdout + validated.stderr
+    assert ("note: thameside: the clinic's welcome line has no ar text, though the clinic "
+            "offers ar; its ar brochures will not build until you add it") in \
+        validated.stdout + validated.stderr
     failed = cli(project, "build", "--clinic", "thameside", "--locale", "ar", "--brochure",
                  "ims-overview", "--profile", "screen")
     assert failed.returncode == 1
-    assert "the clinic has no welcome.ar text (in brochures/clinics/thameside.yaml" in \
-        failed.stderr and "locales/ar" not in failed.stderr, failed.stderr
+    assert "the clinic's welcome line (printed on the cover) has no Arabic (ar) text" in \
+        failed.stderr and "brochures/clinics/thameside.yaml" in failed.stderr \
+        and "locales/ar" not in failed.stderr, failed.stderr
     assert not pdfs(project / "out")
 
 

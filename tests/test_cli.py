@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -37,3 +39,68 @@ def test_not_a_project_says_so(tmp_path):
     result = run_cli("--project", str(tmp_path), "build")
     assert result.returncode == 2
     assert "this is not a brochure project" in result.stderr
+
+
+# === conventions and input as people write it (issue 19) ========================================
+
+
+def test_version_is_printed():
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert re.fullmatch(r"ims-brochure \d+\.\d+\.\d+\n", result.stdout), result.stdout
+
+
+def test_build_json_names_every_selected_cell(project):
+    result = run_cli("--project", str(project), "build", "--clinic", "thameside", "--locale",
+                     "fr", "--brochure", "ims-poster", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # nothing but the JSON on stdout
+    assert report["format"] == "ims-brochure/build" and report["version"] == 1
+    assert {(cell["profile"], cell["status"]) for cell in report["cells"]} == {
+        ("print", "built"), ("screen", "built")}
+    assert all(cell["path"].startswith("thameside/ims-poster-fr-") and cell["failure"] is None
+               and isinstance(cell["fit"], float) for cell in report["cells"])
+    again = json.loads(run_cli("--project", str(project), "build", "--clinic", "thameside",
+                               "--locale", "fr", "--brochure", "ims-poster", "--json").stdout)
+    assert again["built"] == 0 and again["skipped"] == 2 and len(again["cells"]) == 2
+
+
+def test_clinic_set_reads_hours_countries_and_colours_as_people_write_them(project):
+    clinic_file = project / "brochures" / "clinics" / "thameside.yaml"
+
+    def set_(key: str, value: str):
+        return run_cli("--project", str(project), "clinic", "set", "thameside", key, value)
+    for written, stored in (("Mon-Fri 9am-5pm", "Mon-Fri 09:00-17:00"),
+                            ("9-5 weekdays; Sat 10-2; Sun closed",
+                             "Mon-Fri 09:00-17:00; Sat 10:00-14:00"),
+                            ("Mo-Fr 08:00-18:00; Sa 09:00-13:00",
+                             "Mon-Fri 08:00-18:00; Sat 09:00-13:00")):
+        result = set_("hours", written)
+        assert result.returncode == 0, result.stderr
+        assert f'hours: "{stored}"' in clinic_file.read_text()
+    assert set_("country", "United Kingdom").returncode == 0
+    assert "\ncountry: GB\n" in clinic_file.read_text()
+    assert set_("colors.primary", "1f3a5f").returncode == 0
+    assert 'primary: "#1f3a5f"' in clinic_file.read_text()
+    before = clinic_file.read_bytes()
+    for key, value, answer in (("hours", "Mnday 9-5", "did you mean Monday?"),
+                               ("country", "Canda", "did you mean CA, Canada?"),
+                               ("colors.primary", "navvy", "did you mean navy?")):
+        refused = set_(key, value)
+        assert refused.returncode == 2 and answer in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert clinic_file.read_bytes() == before  # a refusal changes nothing
+    # A value the file refuses is said in the command's words, the line as a detail.
+    light = set_("colors.primary", "teal")
+    assert light.returncode == 2
+    assert light.stderr.startswith("error: not changed: colors.primary: #008080 is too light")
+    assert "problem in the project" not in light.stderr
+
+
+def test_i18n_check_takes_a_catalog_path_or_a_language_alone(project):
+    by_path = run_cli("--project", str(project), "i18n", "check",
+                      str(project / "locales" / "fa" / "LC_MESSAGES" / "brochures.po"))
+    assert by_path.returncode == 0 and by_path.stdout.endswith("fa: ok\n"), by_path.stderr
+    assert run_cli("--project", str(project), "i18n", "check", "pa").stdout.endswith("pa: ok\n")
+    both = run_cli("--project", str(project), "i18n", "check", "zh")
+    assert both.returncode == 2 and "zh_Hans, zh_Hant" in both.stderr

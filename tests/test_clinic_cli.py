@@ -120,8 +120,8 @@ def test_a_hand_written_comment_survives_set(kits):
     ("colors.primary", "#7fd1e8", "too light for text: contrast"),
     ("colors.accent", "cmyk(120%, 0%, 0%, 0%)", "is not a colour"),
     ("contact.phone", "12345", "is not a valid phone number in CA"),
-    ("country", "XX", "two-letter ISO country code"),
-    ("hours", "Mon-Fri 8-18", "write days and times like"),
+    ("country", "XX", "two-letter ISO code"),
+    ("hours", "Mon-Fri eight to six", "write days and times like"),
     ("hours", "Mon 18:00-08:00", "closing time is not after the opening time"),
     ("price", "cheap", "is not a price"),
     ("price", "95 XYZ", "is not a currency code"),
@@ -277,8 +277,9 @@ def test_welcome_line_translations_follow_the_incomplete_policy(project):
                      "--locale", "ar", "--brochure", "ims-overview", "--profile", "print")
     assert failed.returncode == 1
     # Named where it is fixed: the clinic's file, not the catalog.
-    assert ("the clinic has no welcome.ar text (in brochures/clinics/thameside.yaml, key "
-            "welcome); add it with `ims-brochure clinic set thameside welcome.ar") in failed.stderr
+    assert ("the clinic's welcome line (printed on the cover) has no Arabic (ar) text; add it "
+            "with `ims-brochure clinic set thameside welcome.ar \"...\"` (it goes under "
+            "`welcome:` in brochures/clinics/thameside.yaml)") in failed.stderr
     assert "untranslated or fuzzy in locales" not in failed.stderr
     drafted = run_cli("--project", str(project), "build", "--clinic", "thameside",
                       "--locale", "ar", "--allow-incomplete", "--brochure", "ims-overview",

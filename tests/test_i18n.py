@@ -5,7 +5,10 @@ The broken catalogs of cases 23-30 (bad-inputs.md) are tested in test_bad_inputs
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from babel.messages.pofile import read_po
 
 from brochurekit.pofile import read_po_file
 
-from .conftest import run_cli
+from .conftest import REPO, run_cli
 from .pdftools import text
 
 LOCALES = ("ar", "es", "fa", "fr", "fr_CA", "pa", "zh_Hans", "zh_Hant")
@@ -142,3 +145,55 @@ def test_pseudo_locales_build_for_every_clinic(project):
     assert result.returncode == 0, result.stderr
     assert "12 built, 0 unchanged (skipped), 0 failed" in result.stdout  # 3 x 2 x 2
     assert "Ŵĥåţ" in text(project / "out/cedar-grove/ims-overview-en_XA-print.pdf")
+
+
+# === working with the tools translators and developers already use (issue 19) =================
+
+
+def test_pybabel_with_the_documented_flags_writes_what_i18n_extract_and_update_write(tmp_path):
+    """pyproject.toml's comment gives pybabel's flags; with them pybabel writes the same
+    messages, notes and wrapping as `i18n extract` (all but the header) and leaves up-to-date
+    catalogs byte for byte as they are."""
+    import shutil
+
+    pybabel = Path(sys.executable).parent / "pybabel"
+    template = tmp_path / "brochures.pot"
+    subprocess.run([str(pybabel), "extract", "-F", "pyproject.toml", "-c", "Translators:",
+                    "--strip-comment-tags", "-w", "100", "-o", str(template), "."],
+                   cwd=REPO, check=True, capture_output=True)
+    ours = (REPO / "locales" / "brochures.pot").read_text(encoding="utf-8")
+    theirs = template.read_text(encoding="utf-8")
+    assert theirs[theirs.index("\n#.") :] == ours[ours.index("\n#.") :]
+    shutil.copytree(REPO / "locales", tmp_path / "locales")
+    subprocess.run([str(pybabel), "update", "-i", "locales/brochures.pot", "-d", "locales",
+                    "-D", "brochures", "-w", "100", "--previous"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    catalogs = [po for po in sorted((REPO / "locales").glob("*/LC_MESSAGES/brochures.po"))
+                if "_X" not in po.parent.parent.name]  # not the generated pseudo-locales
+    assert len(catalogs) >= 8
+    for po in catalogs:
+        copy = tmp_path / po.relative_to(REPO)
+        assert copy.read_bytes() == po.read_bytes(), po
+
+
+def test_every_catalog_round_trips_through_babel_unchanged():
+    from babel.messages.pofile import write_po
+
+    for po in sorted((REPO / "locales").glob("*/LC_MESSAGES/brochures.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        buffer = io.BytesIO()
+        write_po(buffer, catalog, width=100, include_previous=True)
+        assert buffer.getvalue() == po.read_bytes(), po
+
+
+def test_a_compiled_catalog_left_alone_is_ignored_with_a_warning(project):
+    leftover = project / "locales" / "de" / "LC_MESSAGES"
+    leftover.mkdir(parents=True)
+    (leftover / "brochures.mo").write_bytes(
+        (REPO / "locales" / "fr" / "LC_MESSAGES" / "brochures.mo").read_bytes()
+        if (REPO / "locales" / "fr" / "LC_MESSAGES" / "brochures.mo").is_file() else b"\0")
+    result = run_cli("--project", str(project), "clinic", "list")
+    assert result.returncode == 0, result.stderr
+    assert ("warning: locales/de: a compiled catalog (.mo) without its brochures.po is "
+            "ignored") in result.stderr
