@@ -263,8 +263,10 @@ def with_composite_glyphs(content: bytes, index: int, shapes: dict[int, tuple]) 
     """A TrueType font file with a composite glyph at each given id (the ids between its last
     glyph and them empty), each made of (glyph id, x, y) parts and advancing as given."""
     # The font's header keeps its date (fontTools would stamp now): the same build, the same
-    # bytes.
-    font = TTFont(io.BytesIO(content), fontNumber=index, recalcTimestamp=False)
+    # bytes. Bounds and maxp are brought up to date here for the added glyphs only: fontTools
+    # would recompute them for every glyph of the font, ten times the cost.
+    font = TTFont(io.BytesIO(content), fontNumber=index, recalcTimestamp=False,
+                  recalcBBoxes=False)
     order = list(font.getGlyphOrder())
     outlines, metrics = font["glyf"], font["hmtx"]
     first_new = len(order)
@@ -281,6 +283,8 @@ def with_composite_glyphs(content: bytes, index: int, shapes: dict[int, tuple]) 
         outlines[name] = outline
         outline.recalcBounds(outlines)
         metrics[name] = (advance, getattr(outline, "xMin", 0))
+        if glyph in shapes and outline.isComposite():
+            _account(font, outline, outlines)
     for tag in _PER_GLYPH_TABLES:
         if tag in font:
             del font[tag]
@@ -289,6 +293,24 @@ def with_composite_glyphs(content: bytes, index: int, shapes: dict[int, tuple]) 
     result = io.BytesIO()
     font.save(result)
     return result.getvalue()
+
+
+def _account(font: TTFont, outline: Glyph, outlines) -> None:
+    """Grow the font's header bounds and maxp limits to hold an added composite glyph."""
+    head, limits = font["head"], font["maxp"]
+    head.xMin, head.yMin = min(head.xMin, outline.xMin), min(head.yMin, outline.yMin)
+    head.xMax, head.yMax = max(head.xMax, outline.xMax), max(head.yMax, outline.yMax)
+    coordinates, ends, _ = outline.getCoordinates(outlines)
+    limits.maxCompositePoints = max(limits.maxCompositePoints, len(coordinates))
+    limits.maxCompositeContours = max(limits.maxCompositeContours, len(ends))
+    limits.maxComponentElements = max(limits.maxComponentElements, len(outline.components))
+    limits.maxComponentDepth = max(limits.maxComponentDepth, _depth(outline, outlines))
+
+
+def _depth(outline: Glyph, outlines) -> int:
+    if not outline.isComposite():
+        return 0
+    return 1 + max(_depth(outlines[part.glyphName], outlines) for part in outline.components)
 
 
 def _component(name: str, x: int, y: int) -> GlyphComponent:
