@@ -636,6 +636,12 @@ def _call(function, *args):
         return function(*args)
     except BrochureError as error:
         _fail(error)
+    except (MemoryError, RecursionError, OSError, RuntimeError, ValueError, TypeError,
+            AttributeError, KeyError, IndexError, NameError, ImportError) as error:
+        # A fault of this program, not of the input: said in one line, never as a traceback.
+        click.echo(f"error: unexpected {type(error).__name__}: {error} (a bug in ims-brochure; "
+                   "please report it with the command you ran)", err=True)
+        sys.exit(70)
     except KeyboardInterrupt as stop:  # caught here: click would say "Aborted!" and exit 1
         # Published files are complete: every write is atomic, and the manifest is written.
         click.echo("\ninterrupted; every PDF in the output folder is complete and listed in "

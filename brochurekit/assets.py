@@ -18,6 +18,13 @@ from xml.etree import ElementTree
 from fontTools.ttLib import TTFont, TTLibError
 
 LOGO_SUFFIXES = {".svg": "SVG", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+# Formats phones and browsers save images in, refused with the command that converts them.
+PHONE_FORMATS = {
+    ".webp": ("a WebP image", "dwebp {source} -o {target}"),  # Debian: webp
+    ".heic": ("a HEIC photo (an iPhone's format)", "heif-convert {source} {target}"),
+    ".heif": ("a HEIF photo", "heif-convert {source} {target}"),  # Debian: libheif-examples
+    ".avif": ("an AVIF image", "heif-convert {source} {target}"),
+}
 FONT_SUFFIXES = (".ttf", ".otf")
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 # A logo never needs more; refusing from the header stops decompression bombs before decoding.
@@ -79,6 +86,13 @@ def _image_kind(path: Path, kinds: dict[str, str], wanted: str, max_bytes: int,
                 hint: str = "") -> str | AssetCheck:
     """The image format its name promises, or why the file is refused before it is opened."""
     kind = kinds.get(path.suffix.lower())
+    if kind is None and path.suffix.lower() in PHONE_FORMATS:
+        # What phones save: printers and PDF/X want PNG or JPEG; say how to get one.
+        name, tool = PHONE_FORMATS[path.suffix.lower()]
+        png = path.with_suffix(".png").name
+        command = tool.format(source=path.name, target=png)
+        return AssetCheck(f"{path.name} is {name}, which a brochure cannot print; convert it "
+                          f"first, for example with `{command}`, then give {png}")
     if kind is None:
         return AssetCheck(f"{path.name} should be {wanted}")
     if problem := _not_a_regular_file(path):
@@ -243,8 +257,17 @@ def _check_raster(path: Path, kind: str, use: RasterUse) -> AssetCheck:
                                   f"{use.what} needs ({use.max_pixels // 1_000_000} million at "
                                   "most)")
             image.verify()  # reads the whole file: truncated or corrupt data fails here
+        camera = ""
+        if use is LOGO:  # verify() leaves the image unusable: open it again for its EXIF
+            with Image.open(path) as again:
+                camera = _camera(again)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         return AssetCheck(f"{path.name} is not a readable {kind} image ({exc})")
+    if camera:
+        return AssetCheck(warning=f"{path.name} looks like a camera photo ({width} x {height}"
+                                  f"{', ' + camera if camera != 'photo' else ''}), not a logo: "
+                                  "a logo is drawn, usually an SVG or a PNG with a transparent "
+                                  "background; ask for the clinic's logo file")
     dpi = use.print_dpi(width, height)
     if dpi < PRINT_DPI_MIN:
         return AssetCheck(f"{path.name} prints at only {dpi:.0f} dpi {use.where} (at least "
@@ -253,6 +276,17 @@ def _check_raster(path: Path, kind: str, use: RasterUse) -> AssetCheck:
         return AssetCheck(warning=f"{path.name} prints at {dpi:.0f} dpi {use.where}; "
                                   f"{PRINT_DPI_GOOD} dpi ({use.larger}) would print sharper")
     return AssetCheck()
+
+
+def _camera(image) -> str:
+    """What says the image is a camera's photo: its EXIF camera ("from a Pixel 7"), or a
+    photo's size and format (a JPEG of 8 megapixels or more); "" for anything else."""
+    exif = image.getexif()
+    model = " ".join(str(exif.get(tag, "")).strip() for tag in (0x010F, 0x0110)).strip()
+    if model:
+        return f"from a {model}"
+    width, height = image.size
+    return "photo" if image.format == "JPEG" and width * height >= 8_000_000 else ""
 
 
 def check_font(path: Path) -> AssetCheck:

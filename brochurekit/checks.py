@@ -213,8 +213,10 @@ def placeholder_problems(source: str, translation: str, always_formatted: bool =
     if source_percent or always_formatted or _PERCENT_NAMED.search(translation):
         broken = _broken_percent(translation)
         if broken:
+            # Name what the source has (the one a broken %(...) most likely meant).
+            expected = ", ".join(sorted(source_percent)) or "%(name)s"
             problems.append(f"broken placeholder at {broken!r}: write it exactly as in the "
-                            "source, e.g. %(name)s, or %% for a percent sign")
+                            f"source ({expected}), or %% for a percent sign")
         else:
             problems += _compare(source_percent, _placeholders(_PERCENT, translation))
     source_brace = _placeholders(_BRACE, source)

@@ -287,3 +287,25 @@ def test_welcome_line_translations_follow_the_incomplete_policy(project):
     ok(drafted)
     pdf = project / "out/thameside/ims-overview-ar-print-DRAFT.pdf"
     assert "Welcome to Thameside" in text(pdf) and "DRAFT TRANSLATION" in text(pdf, 1)
+
+
+def test_phone_images_are_refused_with_the_command_that_converts_them(kits, tmp_path):
+    """What phones save (HEIC, WebP) cannot go into a print file: refused, with the command
+    that makes a PNG; a camera photo given as a logo is taken, with a warning."""
+    from PIL import Image
+
+    for name, command in (("IMG_0001.heic", "heif-convert IMG_0001.heic IMG_0001.png"),
+                          ("logo.webp", "dwebp logo.webp -o logo.png")):
+        image = tmp_path / name
+        image.write_bytes(b"not read: refused by its kind")
+        refused = clinic(kits, "logo", "kits-point", str(image))
+        assert refused.returncode == 2 and command in refused.stderr, refused.stderr
+    camera = tmp_path / "clinic-front.jpg"
+    picture = Image.new("RGB", (1600, 1200), (120, 130, 140))
+    exif = picture.getexif()
+    exif[0x010F], exif[0x0110] = "Google", "Pixel 7"
+    picture.save(camera, exif=exif)
+    taken = clinic(kits, "logo", "kits-point", str(camera))
+    assert taken.returncode == 0, taken.stderr
+    assert "looks like a camera photo (1600 x 1200, from a Google Pixel 7)" in \
+        taken.stdout + taken.stderr

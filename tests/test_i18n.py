@@ -197,3 +197,11 @@ def test_a_compiled_catalog_left_alone_is_ignored_with_a_warning(project):
     assert result.returncode == 0, result.stderr
     assert ("warning: locales/de: a compiled catalog (.mo) without its brochures.po is "
             "ignored") in result.stderr
+
+
+def test_a_broken_placeholder_names_the_one_the_source_has():
+    from brochurekit.checks import placeholder_problems
+
+    for translation in ("اتصل على %(تلفن)s", "Appeler le %(phone"):
+        (problem,) = placeholder_problems("Call %(phone)s", translation)
+        assert "broken placeholder" in problem and "(%(phone)s)" in problem, problem
