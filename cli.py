@@ -192,6 +192,16 @@ def build(obj: Context, clinics, locales, brochures, profiles, out_dir, force, k
     sys.exit(0 if result.ok else 1)
 
 
+def _echo_json(kind: str, body: dict) -> None:
+    """A JSON document of this program: its format and version first, then the body."""
+    import json
+
+    from brochurekit.characters import json_safe
+
+    click.echo(json_safe(json.dumps({"format": f"ims-brochure/{kind}", "version": 1, **body},
+                                    indent=2, ensure_ascii=False)))
+
+
 def _echo_build_json(project, result, selection, seconds: float) -> None:
     """The build's result as JSON: every selected cell as the manifest now lists it."""
     import json
@@ -379,14 +389,27 @@ def compile_(obj: Context, locales: tuple[str, ...]) -> None:
 
 @i18n.command(help=CHECK_HELP)
 @click.argument("locales", nargs=-1)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON (format ims-brochure/i18n-check, version 1).")
 @click.pass_obj
-def check(obj: Context, locales: tuple[str, ...]) -> None:
+def check(obj: Context, locales: tuple[str, ...], as_json: bool) -> None:
     from brochurekit.catalogs import check as check_locale
     from brochurekit.catalogs import read_template, selected_locales
 
     root = obj.project.resolve()
     template = _call(read_template, root)
     errors = 0
+    if as_json:
+        reports = [check_locale(root, locale, template)
+                   for locale in _call(selected_locales, root, locales)]
+        _echo_json("i18n-check", {"catalogs": [
+            {"locale": report.locale, "path": str(report.path),
+             "errors": len(report.errors),
+             "untranslated_or_fuzzy": len(report.untranslated) + report.fuzzy,
+             "findings": [{"level": finding.level, "file": str(finding.where.path),
+                           "line": finding.where.line, "message": finding.message}
+                          for finding in report.findings]} for report in reports]})
+        sys.exit(1 if any(report.errors for report in reports) else 0)
     for locale in _call(selected_locales, root, locales):
         report = check_locale(root, locale, template)
         for finding in report.findings:
@@ -555,24 +578,37 @@ def clinic_show(obj: Context, slug: str, as_json: bool) -> None:
 
 
 @clinic.command(name="list")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON (format ims-brochure/clinics, version 1).")
 @click.pass_obj
-def clinic_list(obj: Context) -> None:
+def clinic_list(obj: Context, as_json: bool) -> None:
     """List the clinics with their languages."""
     from brochurekit.project import load_project
 
     project = _call(load_project, obj.project)
+    if as_json:
+        _echo_json("clinics", {"clinics": [
+            {"slug": slug, "name": info.name, "locales": list(info.locales)}
+            for slug, info in sorted(project.clinics.items())]})
+        return
     for slug, info in sorted(project.clinics.items()):
         click.echo(f"{slug:<16} {info.name}  [{', '.join(info.locales)}]")
 
 
 @clinic.command(name="validate")
 @click.argument("slug", required=False)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON (format ims-brochure/validate, version 1).")
 @click.pass_obj
-def clinic_validate(obj: Context, slug: str | None) -> None:
+def clinic_validate(obj: Context, slug: str | None, as_json: bool) -> None:
     """Check one clinic (or all); exit 1 when anything is wrong."""
     from brochurekit.clinicfiles import validate
 
     problems, notes = _call(validate, obj.project.resolve(), slug)
+    if as_json:
+        _echo_json("validate", {"problems": [str(problem) for problem in problems],
+                                "notes": [str(note) for note in notes]})
+        sys.exit(1 if problems else 0)
     for note in notes:
         click.echo(f"note: {note}")
     for problem in problems:

@@ -5,8 +5,8 @@ For every screen PDF of a real locale it takes the words of the brochure's own m
 that locale's catalog (typeset as printed, placeholders dropped) and counts how many appear
 among the words pdftotext and MuPDF read back from the PDF. It prints one line per locale
 and tool (worst PDF)
-and asserts nothing. Chinese has no spaces, so its "words" are whole clauses, which a line
-break between Latin and Chinese text still splits: its figure is a floor, not exact.
+and asserts nothing. Chinese has no spaces: there each stretch of a message between its
+placeholders must read back whole, line breaks aside.
 """
 
 from __future__ import annotations
@@ -37,6 +37,13 @@ def words(text: str) -> list[str]:
     return [w for w in re.split(r"[\s.,;:!?()«»“”\"،؛؟。，、；：！？（）]+", text) if w]
 
 
+def messages_of(catalog, brochure: str) -> list[str]:
+    """The translations of a brochure's own messages."""
+    return [message.string for message in catalog
+            if message.context and message.context.startswith(brochure + "/")
+            and isinstance(message.string, str) and message.string]
+
+
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "out"
     cells = json.loads((out / "manifest.json").read_text())
@@ -50,21 +57,27 @@ def main() -> None:
         if locale not in catalogs:
             with (ROOT / catalog_path(locale)).open("rb") as handle:
                 catalogs[locale] = read_po(handle)
-        expected = [word for message in catalogs[locale]
-                    if message.context and message.context.startswith(cell["brochure"] + "/")
-                    and isinstance(message.string, str) and message.string
-                    for word in words(typeset(message.string, locale))]
+        expected = [word for message in messages_of(catalogs[locale], cell["brochure"])
+                    for word in words(typeset(message, locale))]
         for tool, read in READERS.items():
             printed = read(out / cell["path"])
-            if locale.startswith("zh"):  # Chinese breaks lines anywhere: join them again
-                printed = re.sub(r"(?<=[\u3400-\u9fff，、。])\n(?=[\u3400-\u9fff])", "",
-                                 printed)
-            found = set(words(printed))
-            share = sum(word in found for word in expected) / len(expected)
+            if locale.startswith("zh"):
+                # Chinese has no spaces and breaks lines anywhere: each stretch of a message
+                # between its placeholders must read back whole, line breaks aside.
+                flat = re.sub(r"\s+", "", printed.translate(_MARKS))
+                pieces = [re.sub(r"\s+", "", piece.translate(_MARKS))
+                          for message in messages_of(catalogs[locale], cell["brochure"])
+                          for piece in re.split(r"%\(\w+\)s", typeset(message, locale))]
+                pieces = [piece for piece in pieces if piece]
+                share = sum(piece in flat for piece in pieces) / len(pieces)
+            else:
+                found = set(words(printed))
+                share = sum(word in found for word in expected) / len(expected)
             if share <= worst[locale, tool][0]:
                 worst[locale, tool] = (share, cell["path"])
     for (locale, tool), (share, path) in sorted(worst.items()):
-        print(f"{locale:8} {tool:9} {share:7.1%} of message words read back (worst: {path})")
+        unit = "message text" if locale.startswith("zh") else "message words"
+        print(f"{locale:8} {tool:9} {share:7.1%} of {unit} read back (worst: {path})")
 
 
 def _pdftotext(pdf: Path) -> str:

@@ -104,3 +104,18 @@ def test_i18n_check_takes_a_catalog_path_or_a_language_alone(project):
     assert run_cli("--project", str(project), "i18n", "check", "pa").stdout.endswith("pa: ok\n")
     both = run_cli("--project", str(project), "i18n", "check", "zh")
     assert both.returncode == 2 and "zh_Hans, zh_Hant" in both.stderr
+
+
+def test_reporting_commands_speak_json(project):
+    """Every command that reports has --json: a document naming its format and version."""
+    for args, kind, key in ((("clinic", "list"), "clinics", "clinics"),
+                            (("clinic", "validate", "thameside"), "validate", "problems"),
+                            (("i18n", "check", "fa"), "i18n-check", "catalogs")):
+        result = run_cli("--project", str(project), *args, "--json")
+        assert result.returncode == 0, result.stderr
+        document = json.loads(result.stdout)
+        assert document["format"] == f"ims-brochure/{kind}" and document["version"] == 1
+        assert key in document
+    catalogs = json.loads(run_cli("--project", str(project), "i18n", "check", "fa",
+                                  "--json").stdout)["catalogs"]
+    assert catalogs[0]["locale"] == "fa" and catalogs[0]["errors"] == 0
