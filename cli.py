@@ -204,10 +204,7 @@ def _echo_json(kind: str, body: dict) -> None:
 
 def _echo_build_json(project, result, selection, seconds: float) -> None:
     """The build's result as JSON: every selected cell as the manifest now lists it."""
-    import json
-
     from brochurekit.build import cell_statuses, plan_jobs
-    from brochurekit.characters import json_safe
 
     planned = {(job.clinic.slug, job.locale, job.brochure.id, job.profile)
                for job in plan_jobs(project, selection)}
@@ -218,11 +215,9 @@ def _echo_build_json(project, result, selection, seconds: float) -> None:
              for entry, status, _ in cell_statuses(project, result.out_dir)
              if (entry.get("clinic"), entry.get("locale"), entry.get("brochure"),
                  entry.get("profile")) in planned]
-    click.echo(json_safe(json.dumps({
-        "format": "ims-brochure/build", "version": 1, "out": str(result.out_dir),
-        "built": len(result.outputs), "skipped": result.skipped,
-        "failed": len(result.failures), "seconds": round(seconds, 1), "cells": cells},
-        indent=2, ensure_ascii=False)))
+    _echo_json("build", {"out": str(result.out_dir), "built": len(result.outputs),
+                         "skipped": result.skipped, "failed": len(result.failures),
+                         "seconds": round(seconds, 1), "cells": cells})
 
 
 @commands.command(name="check")

@@ -935,8 +935,10 @@ def _check_glyphs(job: Job, html: str, localized) -> None:
                       "boxes. Fix the text, or add a font that has them")
 
 
-def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, str, list]]:
-    """Every cell the output folder's manifest lists, with its status now and the findings:
+def check_outputs(project: Project, out_dir: Path, clinic: str | None = None
+                  ) -> list[tuple[dict, str, list]]:
+    """Every cell the output folder's manifest lists (or one clinic's), with its status now and
+    the findings:
     a failed cell (with its reason) or a stale one (inputs changed since its PDF was made) is
     an error, a draft a warning; a built PDF is preflighted against what its cell must
     measure, and a PDF listed but missing, or of an unknown cell, is a finding too."""
@@ -955,6 +957,8 @@ def check_outputs(project: Project, out_dir: Path) -> list[tuple[dict, str, list
         if not isinstance(entry, dict) or (key := _well_formed_key(entry)) is None:
             results.append(({}, "unknown", [Finding("structure", "error",
                                                     "a manifest entry not written by a build")]))
+            continue
+        if clinic is not None and key[0] != clinic:
             continue
         job = _job(project, key)
         status = _status(entry, job, hasher)

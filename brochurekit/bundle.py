@@ -47,8 +47,8 @@ def write_bundle(project: Project, out_dir: Path, slug: str, target: Path | None
                          + "; ".join(problems) + f". Build them (ims-brochure build --clinic "
                          f"{slug} --profile print), finish their translations, then bundle again",
                          Location(out_dir / "manifest.json"))
-    report = [line for entry, status, findings in check_outputs(project, out_dir)
-              if entry.get("clinic") == slug and entry.get("profile") == "print"
+    report = [line for entry, status, findings in check_outputs(project, out_dir, slug)
+              if entry.get("profile") == "print"
               for line in ([f"{entry['path']}: no findings"] if not findings else
                            [f"{entry['path']}: {finding}" for finding in findings])]
     files: dict[str, bytes] = {}

@@ -128,10 +128,10 @@ def _draw_clusters_as_glyphs(stream, textbox) -> bool:
         for index in range(count):
             members.setdefault(glyphs.log_clusters[index], []).append(index)
         composer = _cluster_glyphs(font)
-        for start, end in _letters(text[offset:offset + item.item.length], sorted(members)):
+        for start, end, clusters in _letters(text[offset:offset + item.item.length],
+                                             sorted(members)):
             cluster = text[offset + start:offset + end].decode(errors="replace")
-            indexes = sorted(index for member in members if start <= member < end
-                             for index in members[member])
+            indexes = sorted(index for member in clusters for index in members[member])
             infos = [glyphs.glyphs[index] for index in indexes]
             drawn = [info for info in infos if info.glyph != pango.PANGO_GLYPH_EMPTY]
             if composer is not None and any(info.glyph in composer.shapes for info in drawn):
@@ -147,20 +147,21 @@ def _draw_clusters_as_glyphs(stream, textbox) -> bool:
     return uncomposed
 
 
-def _letters(text: bytes, starts: list[int]) -> list[tuple[int, int]]:
-    """The byte ranges of a run's letters: each of Pango's clusters (Pango gives a vowel mark
-    or a vowel sign a cluster of its own unless the shaper moved it) with the clusters of the
-    marks that follow it, as a reader counts letters (Unicode's extended grapheme clusters,
-    for these scripts)."""
+def _letters(text: bytes, starts: list[int]) -> list[tuple[int, int, list[int]]]:
+    """The byte ranges of a run's letters, with the starts of the Pango clusters in each: a
+    cluster (Pango gives a vowel mark or a vowel sign a cluster of its own unless the shaper
+    moved it) with the clusters of the marks that follow it, as a reader counts letters
+    (Unicode's extended grapheme clusters, for these scripts)."""
     ends = [*starts[1:], len(text)]
-    letters: list[list[int]] = []
+    letters: list[tuple[int, int, list[int]]] = []
     for start, end in zip(starts, ends, strict=True):
         piece = text[start:end].decode(errors="replace")
         if letters and piece and all(unicodedata.category(char) in _MARKS for char in piece):
-            letters[-1][1] = end
+            first, _, clusters = letters[-1]
+            letters[-1] = (first, end, [*clusters, start])
         else:
-            letters.append([start, end])
-    return [(start, end) for start, end in letters]
+            letters.append((start, end, [start]))
+    return letters
 
 
 _MARKS = ("Mn", "Mc", "Me")

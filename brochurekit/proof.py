@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import os
 import shutil
 import subprocess
@@ -23,13 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.pofile import read_po
-
 from .build import cell_statuses
-from .catalogs import catalog_locales, catalog_path, is_pseudo
+from .catalogs import catalog_locales, catalog_path, is_pseudo, read_template, template_keys
+from .checks import CatalogReport, check_catalog
 from .errors import InputError, Location
 from .files import write_atomic
 from .layouts import LAYOUTS
+from .pofile import PoFile, read_po_file
 from .project import Project
 
 THUMB_DPI = 24
@@ -70,7 +71,8 @@ def write_proof(project: Project, out_dir: Path, reload_script: str = "") -> Pro
     cells = [cell for cell, _ in made]
     for _, tally in made:
         counts.update(tally)
-    catalogs = {locale: _catalog(project.root, locale)
+    template = read_template(project.root)
+    catalogs = {locale: _catalog(project.root, locale, template)
                 for locale in catalog_locales(project.root) if not is_pseudo(locale)}
     index = proof / "index.html"
     write_atomic(index, _gallery(cells, catalogs, reload_script).encode())
@@ -84,9 +86,11 @@ def write_proof(project: Project, out_dir: Path, reload_script: str = "") -> Pro
     return ProofResult(index, tuple(pages), counts["made"], counts["reused"])
 
 
-def _catalog(root: Path, locale: str):
-    with (root / catalog_path(locale)).open("rb") as handle:
-        return read_po(handle)
+def _catalog(root: Path, locale: str, template) -> tuple[PoFile, CatalogReport]:
+    """The locale's catalog, read by the project's own reader, and its report (how complete)."""
+    path = catalog_path(locale)
+    po = read_po_file(root / path, path)
+    return po, check_catalog(root, locale, path, template_keys(template), po=po)
 
 
 def _with_images(entry: dict, status: str, pdf: Path | None, proof: Path
@@ -114,9 +118,7 @@ def _thumbnail(folder: Path, page: str, counts: Counter) -> str:
         scale = THUMB_DPI / PAGE_DPI
         small = image.resize((max(1, round(image.width * scale)),
                               max(1, round(image.height * scale))), Image.Resampling.LANCZOS)
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".png", delete=False) as handle:
-            small.save(handle, format="PNG")
-    Path(handle.name).replace(folder / name)
+        _write_png(small, folder / name)
     counts["made"] += 1
     return name
 
@@ -192,14 +194,8 @@ def _gallery(cells: list[_Cell], catalogs: dict, reload_script: str) -> str:
 def _completeness(catalog) -> str:
     if catalog is None:
         return ""
-    messages = [message for message in catalog if message.id]
-    done = sum(1 for message in messages if _translated(message))
-    return f' <span class="note">catalog {done}/{len(messages)} translated</span>'
-
-
-def _translated(message) -> bool:
-    strings = message.string if isinstance(message.string, tuple) else (message.string,)
-    return all(strings) and not message.fuzzy
+    _, report = catalog
+    return f' <span class="note">catalog {report.translated}/{report.total} translated</span>'
 
 
 def _cell_card(cell: _Cell) -> str:
@@ -228,20 +224,18 @@ def _cell_card(cell: _Cell) -> str:
     return "".join(parts)
 
 
-def _translator_view(locale: str, catalog, cells: list[_Cell], proof: Path, counts: Counter,
-                     reload_script: str) -> str:
+def _translator_view(locale: str, catalog: tuple[PoFile, CatalogReport], cells: list[_Cell],
+                     proof: Path, counts: Counter, reload_script: str) -> str:
     screens = sorted((cell for cell in cells if cell.entry["profile"] == "screen"
                       and cell.pages and cell.entry.get("places")),
                      key=lambda cell: (cell.entry["brochure"], cell.entry["clinic"]))
     rows = []
-    for message in catalog:
-        if not message.id:
-            continue
-        english = message.id if isinstance(message.id, str) else message.id[0]
+    po, _ = catalog
+    for message in po.messages:
+        english = message.msgid
         key = message.context or english
-        translation = message.string if isinstance(message.string, str) \
-            else " | ".join(message.string)
-        state = "" if _translated(message) else \
+        translation = " | ".join(message.msgstr)
+        state = "" if message.translated and not message.fuzzy else \
             ' <span class="missing">untranslated: prints in English</span>'
         notes = "<br>".join(html.escape(note) for note in message.auto_comments)
         crops = []
@@ -274,6 +268,12 @@ def _translator_view(locale: str, catalog, cells: list[_Cell], proof: Path, coun
     return _page(f"{locale}: messages in place", "".join(head) + table, reload_script)
 
 
+def _write_png(image, target: Path) -> None:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    write_atomic(target, buffer.getvalue())
+
+
 def _crop(cell: _Cell, key: str, proof: Path, counts: Counter, layout: str) -> str:
     page, left, top, width, height = cell.entry["places"][key]
     name = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -290,11 +290,7 @@ def _crop(cell: _Cell, key: str, proof: Path, counts: Counter, layout: str) -> s
                    max(0, round((top - CROP_MARGIN_PT) * scale)),
                    min(image.width, round((left + width + CROP_MARGIN_PT) * scale)),
                    min(image.height, round((top + height + CROP_MARGIN_PT) * scale)))
-            crop = image.crop(box)
-            with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".png",
-                                             delete=False) as handle:
-                crop.save(handle, format="PNG")
-            Path(handle.name).replace(target)
+            _write_png(image.crop(box), target)
         counts["made"] += 1
     label = f"{layout}, {cell.entry['clinic']}, page {page}"
     return (f'<div><a href="{html.escape(cell.pages[page - 1])}"><img src="'

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from babel.messages.pofile import read_po
-
 from .build import Selection, build
 from .errors import BrochureError, InputError, Location
 from .files import PROJECT_INPUTS
+from .pofile import read_po_file
 from .project import load_project
 from .proof import write_proof
 
@@ -109,16 +108,16 @@ def _snapshot(root: Path) -> dict[Path, tuple[int, int]]:
 
 
 def _messages(root: Path) -> dict[str, dict]:
-    """Each catalog's translations by (msgctxt, msgid), to tell which messages an edit changed."""
+    """Each catalog's translations by (msgctxt, msgid), to tell which messages an edit changed
+    (read by the project's own reader, which keeps going through a half-saved file)."""
     catalogs = {}
     for path in sorted(root.glob("locales/*/LC_MESSAGES/brochures.po")):
         try:
-            with path.open("rb") as handle:
-                catalogs[path.parent.parent.name] = {
-                    (message.context, str(message.id)): (message.string, message.fuzzy)
-                    for message in read_po(handle) if message.id}
-        except Exception:
-            catalogs[path.parent.parent.name] = {}
+            po = read_po_file(path, path.relative_to(root))
+        except OSError:  # removed while we looked: the build will say what is wrong
+            po = None
+        catalogs[path.parent.parent.name] = {} if po is None else {
+            (entry.context, entry.msgid): (entry.msgstr, entry.fuzzy) for entry in po.messages}
     return catalogs
 
 
