@@ -151,6 +151,9 @@ class Renderer:
         # profile: there WeasyPrint downsamples a raster image by replacing the shared
         # image's data, which would make one PDF depend on the one rendered before it.
         self._images: dict[ProjectFetcher, dict] = {}
+        # The last document parsed: fitting lays the same HTML out several times, at other
+        # sizes set by the theme only. WeasyPrint reads the parsed tree without changing it.
+        self._parsed: tuple[str, ProjectFetcher, HTML] | None = None
 
     @cache  # noqa: B019 - one fetcher per press profile, for the life of the build
     def print_fetcher(self, cmyk_profile: Path) -> ProjectFetcher:
@@ -171,13 +174,18 @@ class Renderer:
             theme = CSS(string=theme_css, font_config=self.font_config,
                         base_url=self.root.as_uri() + "/", url_fetcher=fetcher,
                         color_profiles=color_profiles)
-            document = HTML(string=html, base_url=self.root.as_uri() + "/",
-                            url_fetcher=fetcher).render(
+            document = self._parse(html, fetcher).render(
                 stylesheets=[*(self.stylesheet(name) for name in stylesheets), theme],
                 font_config=self.font_config, color_profiles=color_profiles,
                 cache=self._images.setdefault(fetcher, {}) if profile == "print" else None,
                 **PROFILE_OPTIONS[profile])
         return document
+
+    def _parse(self, html: str, fetcher: ProjectFetcher) -> HTML:
+        if self._parsed is None or self._parsed[1] is not fetcher or self._parsed[0] != html:
+            parsed = HTML(string=html, base_url=self.root.as_uri() + "/", url_fetcher=fetcher)
+            self._parsed = (html, fetcher, parsed)
+        return self._parsed[2]
 
     def _deflate_streams(self, pdf: pydyf.PDF) -> None:
         """Deflate the streams here instead of in pydyf, which uses zlib level 9: level 6
