@@ -76,23 +76,66 @@ def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
         # By how much a panel that ran off the page overflowed is unknown: the drawings may
         # be the whole cause, so the first scale is tried with them at their most compact.
         unknown = any(math.isinf(f.overflow_mm) for f in measured)
-    # Find the largest type scale at which the text fits with every drawing at its most
-    # compact (a binary search: smaller type never takes more room), then size the drawings.
-    compact = {name: 0.0 if size.optional else size.smallest
-               for name, (_, size) in drawings.items()}
+    compact = _compact(measured, art, drawings)
+    # Find the largest type scale at which the text fits with the drawings at their most
+    # compact (smaller type never takes more room), then size the drawings. Each layout
+    # measured suggests the scale to try next; the bounds make the search exact whatever the
+    # suggestions, which only make it shorter.
     low, high, found = 0 if unknown else min(1, len(steps) - 1), len(steps) - 1, None
+    guess = 0 if unknown else _guess(steps, steps[0], measured, art, compact, drawings)
     while low <= high:
-        middle = low if unknown else (low + high) // 2
-        unknown = False
+        middle = (low + high) // 2 if guess is None else min(high, max(low, guess))
         trial = lay_out(steps[middle], compact)
-        if not _spilled(panel_fits(trial)) and len(trial.pages) == pages:
+        fits = panel_fits(trial)
+        if not _spilled(fits) and len(trial.pages) == pages:
             found, high = (middle, trial), middle - 1
         else:
             low, document = middle + 1, trial
+        guess = _guess(steps, steps[middle], fits, compact, compact, drawings)
     if found is None:
         return Fitted(document, steps[-1], compact, _spilled(panel_fits(document)))
     fit, document = steps[found[0]], found[1]
     return _size_drawings(lay_out, panel_fits, pages, drawings, fit, compact, document)
+
+
+def _compact(measured: list, art: Mapping[str, float],
+             drawings: Mapping[str, tuple[str, ArtSize]]) -> dict[str, float]:
+    """The drawings at their most compact, for the type-scale search: each at its smallest,
+    an optional one left out unless its panel had room for it at its smallest, with its labels
+    and margins, in the first layout (smaller type only leaves more; it is then sized with the
+    others, not brought back after)."""
+    room: dict[str, float] = {}
+    for fit in measured:
+        room[fit.name] = min(room.get(fit.name, math.inf), -(fit.overflow_mm + ART_MARGIN_MM))
+    for name, (panel, size) in drawings.items():
+        if panel in room:
+            room[panel] += art[name] - (0.0 if size.optional else size.smallest)
+    return {name: size.smallest if not size.optional or (
+        not art[name] and room.get(panel, -math.inf) - OPTIONAL_EXTRA_MM >= size.smallest)
+        else 0.0 for name, (panel, size) in drawings.items()}
+
+
+def _guess(steps: Sequence[float], scale: float, fits: list, art: Mapping[str, float],
+           then: Mapping[str, float], drawings: Mapping[str, tuple[str, ArtSize]]) -> int | None:
+    """The step a layout measured at `scale` with drawings `art` suggests trying next, with
+    drawings `then`: the largest at which every panel's text would end at its floor, were the
+    room text takes to grow as the square of the type scale (its lines get longer and more
+    at once). None when a panel ran off the page (by how much is unknown)."""
+    drawn: dict[str, float] = {}
+    change: dict[str, float] = {}
+    for name, (panel, _) in drawings.items():
+        drawn[panel] = drawn.get(panel, 0.0) + art[name]
+        change[panel] = change.get(panel, 0.0) + then[name] - art[name]
+    wanted = math.inf
+    for fit in fits:
+        if math.isinf(fit.overflow_mm) or math.isinf(fit.extent_mm):
+            return None
+        text = fit.extent_mm - drawn.get(fit.name, 0.0)
+        room = text - fit.overflow_mm - change.get(fit.name, 0.0)
+        if text > 0:
+            wanted = min(wanted, scale * math.sqrt(max(room, 0.0) / text))
+    return next((index for index, step in enumerate(steps) if step <= wanted + 1e-9),
+                len(steps) - 1)
 
 
 def at_fit(lay_out: Callable[[float, Mapping[str, float]], object],

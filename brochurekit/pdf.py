@@ -136,6 +136,8 @@ class PanelFit:
     name: str
     page: int
     overflow_mm: float
+    # From the panel's top to the end of its text, drawings included (infinity: unknown).
+    extent_mm: float = math.inf
 
 
 class Renderer:
@@ -396,7 +398,8 @@ def panel_fits(document: Document) -> list[PanelFit]:
             if end is None or floor is None:
                 fits.append(PanelFit(name, number, math.inf))
             else:
-                fits.append(PanelFit(name, number, round((end[1] - floor[1]) / px_per_mm, 2)))
+                fits.append(PanelFit(name, number, round((end[1] - floor[1]) / px_per_mm, 2),
+                                     round((end[1] - page.anchors[anchor][1]) / px_per_mm, 2)))
     return fits
 
 

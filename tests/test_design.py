@@ -21,6 +21,7 @@ class Fit:
     name: str
     page: int
     overflow_mm: float
+    extent_mm: float = float("inf")
 
 
 @dataclass
@@ -39,9 +40,10 @@ def model(text_mm: dict[str, float], art_panel: dict[str, str], calls: list):
         return Laid(fit, dict(art))
 
     def panel_fits(document):
-        return [Fit(panel, 1, text * document.fit ** 2 - 100 + sum(
+        extents = {panel: text * document.fit ** 2 + sum(
             height + (10 if height else 0) for name, height in document.art.items()
-            if art_panel[name] == panel)) for panel, text in text_mm.items()]
+            if art_panel[name] == panel) for panel, text in text_mm.items()}
+        return [Fit(panel, 1, extent - 100, extent) for panel, extent in extents.items()]
 
     return lay_out, panel_fits
 
@@ -118,6 +120,29 @@ def test_two_drawings_in_a_panel_share_its_room_and_a_left_out_one_takes_none():
     # 45 mm of text and the map fit at full size: the clock stays out, the map takes the room.
     assert fitted.fit == 1.0 and not fitted.spilled
     assert fitted.art["clock"] == 0 and fitted.art["map"] == pytest.approx(44.4, abs=0.6)
+
+
+def test_the_type_scale_search_finds_the_largest_fitting_step_in_few_layouts():
+    """Each layout measured suggests the next scale to try; the answer is the one trying every
+    step would give, a panel running off the page (overflow unknown) included."""
+    drawings = {"map": ("a", ArtSize(10, 20, 40))}
+    steps = fit_steps(0.7)
+    for text in (104, 118, 131, 139):
+        largest = next(step for step in steps if text * step ** 2 + 20 <= 100.3)
+        calls = []
+        fitted = fit_to_panels(*model({"a": text}, {"map": "a"}, calls), 1, drawings, steps)
+        assert fitted.fit == largest and not fitted.spilled
+        # 13 steps: the first layout, two probes either side of the answer, the drawing sized.
+        assert len(calls) <= 4, (text, calls)
+
+    def runs_off(document):  # a panel 8 mm past its floor has run off the page
+        overflow = 131 * document.fit ** 2 + document.art["map"] + 10 - 100
+        return [Fit("a", 1, float("inf") if overflow > 8 else overflow,
+                    float("inf") if overflow > 8 else overflow + 100)]
+    calls = []
+    fitted = fit_to_panels(lambda fit, art: calls.append(fit) or Laid(fit, dict(art)), runs_off,
+                           1, drawings, steps)
+    assert fitted.fit == 0.775 and not fitted.spilled and len(calls) <= 6
 
 
 def test_text_too_long_for_the_floor_is_reported_not_squeezed():
