@@ -6,6 +6,8 @@ It works on a throw-away copy of the project, measures in one run on this machin
   (b) our full build with --force (warm workers, every core),
   (c) a no-op rebuild (nothing changed),
   (d) a rebuild after one catalog (.po) changed,
+  (f) a rebuild of one cell (both its files) after an edit to its catalog, as a translator
+      checking a sentence does from the command line,
   (e) a floor for (b): the same documents, each laid out and written once by warm workers on
       every core with our renderer, and nothing else (no fitting, glyph check or preflight),
 and prints each time and the ratios. No figures are asserted: they are for reading.
@@ -115,15 +117,23 @@ def main() -> None:
         one, output = run(*build, cwd=project)
         rebuilt = int(re.search(r"(\d+) built", output)[1])
 
+        po.write_text(po.read_text(encoding="utf-8").replace(
+            "Prenez rendez-vous pour votre évaluation", "Prenez rendez-vous pour une évaluation"),
+            encoding="utf-8")
+        cell, output = run(*build, "--clinic", "mont-royal", "--locale", "fr_CA",
+                           "--brochure", "ims-overview", cwd=project)
+        cell_files = int(re.search(r"(\d+) built", output)[1])
+
     print(f"machine: {os.cpu_count()} cores; {cells} PDFs ({len(pages)} HTML documents)")
     print(f"(a) shell loop of `weasyprint`      {loop:7.1f} s   {loop / len(pages):.2f} s/doc")
     print(f"(b) full build --force              {full:7.1f} s   {full / cells:.2f} s/doc   "
           f"{loop / full:.2f}x faster than (a)")
     print(f"(c) no-op rebuild                   {noop:7.2f} s   ({skipped} cells skipped)")
     print(f"(d) after one .po changed (fr_CA)   {one:7.1f} s   ({rebuilt} cells rebuilt)")
+    print(f"(f) one cell after an edit          {cell:7.1f} s   ({cell_files} files rebuilt)")
     print(f"(e) floor: one layout + write each   {bare:7.1f} s   {bare / len(pages):.2f} s/doc   "
           f"{loop / bare:.2f}x faster than (a); (b) takes {full / bare:.2f}x the floor")
-    print(f"largest process during (b): {workers_rss:.0f} MB resident")
+    print(f"largest process during (b), the build or a worker: {workers_rss:.0f} MB resident")
 
 
 if __name__ == "__main__":
