@@ -41,7 +41,7 @@ from .files import (
     write_error,
     write_temporary,
 )
-from .fitting import Fitted, at_fit, fit_steps, fit_to_panels
+from .fitting import Fitted, fit_steps, fit_to_panels
 from .inputs import InputsHasher
 from .layouts import LAYOUTS, PAPERS
 from .preflight import PT_PER_MM, Expected, missing_glyphs, preflight_pdf
@@ -692,25 +692,35 @@ class _WorkerState:
         self.catalogs: dict[str, Translations | BrochureError] = {}
 
     def cells(self, task: list) -> Iterator[tuple[Job, Output | Failure, set]]:
-        """The profiles of one cell, on one worker (its fonts and images are warm, and they
-        share one fit)."""
-        shared_fits: dict = {}
+        """The files of one cell, on one worker: laid out once, each profile written from
+        that layout."""
+        layouts: dict = {}
         for job, inputs, date in task:
-            outcome, missing = self.cell(job, inputs, date, shared_fits)
+            outcome, missing = self.cell(job, inputs, date, layouts)
             yield job, outcome, missing
 
     def cell(self, job: Job, inputs: str, date: str,
-             shared_fits: dict | None = None) -> tuple[Output | Failure, set]:
-        from .pdf import panel_fits
-
-        translations = None
+             layouts: dict | None = None) -> tuple[Output | Failure, set]:
+        missing: set = set()
         try:
             with _time_limit(self.time_limit):
-                translations = _catalog(self.catalogs, self.project.root, job.locale).fresh()
-                output = _build_cell(job, self.out_dir, self.renderer, self.environment,
-                                     translations, self.allow_incomplete, panel_fits, date,
-                                     self.keep_html, shared_fits)
-            return replace(output, inputs=inputs), translations.missing
+                key = _key(job)[:3]
+                laid = (layouts or {}).get(key)
+                if laid is None:
+                    translations = _catalog(self.catalogs, self.project.root,
+                                            job.locale).fresh()
+                    try:
+                        laid = _lay_out_cell(job, self.renderer, self.environment,
+                                             translations, self.allow_incomplete, date)
+                    except BrochureError as error:  # the cell's other file fails with it
+                        laid = error
+                    if layouts is not None:
+                        layouts[key] = laid
+                if isinstance(laid, BrochureError):
+                    raise laid
+                missing = laid.translations.missing
+                output = _write_file(job, self.out_dir, self.renderer, laid, self.keep_html)
+            return replace(output, inputs=inputs), missing
         except _CellTimeLimit:
             return Failure(job.name, f"{job.name}: stopped after {self.time_limit:g} s, the time "
                                      "limit of one cell, while laying it out; a logo or text "
@@ -734,20 +744,29 @@ def _catalog(catalogs: dict, root: Path, locale: str) -> Translations:
     return catalogs[locale]
 
 
-def _build_cell(job, out_dir, renderer, environment, translations, allow_incomplete,
-                panel_fits, date: str, keep_html: Path | None = None,
-                shared_fits: dict | None = None) -> Output:
+@dataclass(frozen=True)
+class LaidOut:
+    """A cell laid out once for both its files: the print file's page, with the press marks
+    and the bleed outside the trim (pdf.Renderer.write makes the screen file from it)."""
+
+    rendered: object  # render.RenderedHtml; its theme is the layout's
+    fitted: Fitted
+    translations: Translations
+    places: Mapping[str, list]  # where each message prints (pdf.message_places)
+
+
+def _lay_out_cell(job, renderer, environment, translations, allow_incomplete,
+                  date: str) -> LaidOut:
+    from .pdf import lines_past_edges, message_places, panel_fits  # loads WeasyPrint
+
     layout = LAYOUTS[job.brochure.layout]
     localized, rendered = _render(job, environment, translations, allow_incomplete, date)
     _check_glyphs(job, rendered.html, localized)
     design = load_design(renderer.root)
     smallest = PSEUDO_SMALLEST_FIT if is_pseudo(job.locale) \
         else design.smallest_fit(layout.name, job.locale)
-    fitted = _fitted(job, rendered, localized, renderer, panel_fits, design, smallest,
-                     lambda: _render(replace(job, profile=FITTING_PROFILE), environment,
-                                     translations, allow_incomplete, date)[1],
-                     {} if shared_fits is None else shared_fits)
-    document, theme_css = fitted.document, rendered.theme.css(fitted.fit, fitted.art)
+    fitted = _fitted(job, rendered, localized, renderer, panel_fits, design, smallest)
+    document = fitted.document
     if len(document.pages) != layout.pages:
         raise RenderError(f"{job.name}: the {layout.name} has {len(document.pages)} pages "
                           f"instead of {layout.pages}; text spilled past the last panel")
@@ -760,8 +779,6 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
                 "runs off the page" if math.isinf(fit.overflow_mm)
                 else f"runs {fit.overflow_mm:.1f} mm too long")
             for fit in fitted.spilled) + "; shorten the text of that panel")
-    from .pdf import lines_past_edges, message_places  # WeasyPrint is loaded by now
-
     past = lines_past_edges(document)
     if past:
         kept = [(rendered.kept_lines[part], page, mm) for part, page, mm in past]
@@ -772,6 +789,16 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
             "or before an \"@\", and the booking address prints whole: give the clinic a shorter "
             "one (" + ", ".join(f"clinic set {job.clinic.slug} {setting} ..."
                                 for setting in settings) + ")")
+    return LaidOut(rendered, fitted, translations, message_places(document))
+
+
+def _write_file(job: Job, out_dir: Path, renderer, laid: LaidOut,
+                keep_html: Path | None = None) -> Output:
+    """One profile's PDF of a laid-out cell, preflighted, under a temporary name."""
+    layout = LAYOUTS[job.brochure.layout]
+    rendered, fitted, translations = laid.rendered, laid.fitted, laid.translations
+    theme = replace(rendered.theme, profile=job.profile)
+    theme_css = theme.css(fitted.fit, fitted.art)
     identifier = hashlib.sha256((rendered.html + theme_css).encode()).hexdigest()[:32].encode()
     _refuse_links_out(out_dir, job, keep_html is not None)
     if keep_html:  # for the benchmark: the same documents, for the `weasyprint` command
@@ -779,26 +806,19 @@ def _build_cell(job, out_dir, renderer, environment, translations, allow_incompl
         write_atomic(stem.with_suffix(".html"), rendered.html.encode())
         write_atomic(stem.with_suffix(".css"), theme_css.encode())
     bleed = PAPERS[job.clinic.paper_for(layout)].bleed_mm if job.profile == "print" else 0.0
-    data = renderer.write(job.name, document, bleed, identifier, job.profile,
-                          rendered.theme.press, dict(rendered.links))
+    data = renderer.write(job.name, fitted.document, bleed, identifier, job.profile,
+                          theme.press, dict(rendered.links), theme.colors)
     draft = bool(translations.missing)
     relative = output_path(job, draft)
     # Preflight the finished bytes; the build gives them their final name.
     temporary, warnings = write_temporary(out_dir / relative, data, check=lambda path: _preflight(
         job, path, expected_for(job)))
     return Output(job.clinic.slug, job.locale, job.brochure.id, layout.name, job.profile,
-                  relative.as_posix(), len(document.pages), hashlib.sha256(data).hexdigest(),
-                  len(translations.missing), fitted.fit, tuple(warnings or ()), draft=draft,
-                  art=fitted.art,
+                  relative.as_posix(), len(fitted.document.pages),
+                  hashlib.sha256(data).hexdigest(), len(translations.missing), fitted.fit,
+                  tuple(warnings or ()), draft=draft, art=fitted.art,
                   temporary=temporary.relative_to(out_dir).as_posix(),
-                  places=message_places(document) if job.profile == "screen" else {})
-
-
-# Both profiles of a cell lay out the same text in the same trim, so they share one fit: the
-# one found on this profile's layout. The other profile is laid out once at it (and searched
-# for itself only should its panels measure differently). The same inputs give the same fit
-# whichever profile is built, alone or with the other.
-FITTING_PROFILE = "print"
+                  places=laid.places if job.profile == "screen" else {})
 
 
 def _render(job: Job, environment, translations, allow_incomplete: bool, date: str):
@@ -816,8 +836,7 @@ def _render(job: Job, environment, translations, allow_incomplete: bool, date: s
     return localized, rendered
 
 
-def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest,
-            render_fitting_profile, shared: dict) -> Fitted:
+def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest) -> Fitted:
     """The cell laid out with its body type and drawings fitted to the panels: long
     translations are fitted before they fail, the drawings first, then the body type as a
     whole (every panel keeps one size) down to the type scale's floor."""
@@ -828,30 +847,13 @@ def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest,
                 for section in localized.sections if section.illustration}
     drawings.update({name: (panel, design.art_for(name, layout.name, scale))
                      for name, panel in layout.pictures})
+    theme = rendered.theme
 
-    def lay_out_for(rendered):
-        def lay_out(fit: float, art) -> object:
-            return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
-                                   rendered.theme.css(fit, art), rendered.theme.profile,
-                                   rendered.theme.press)
-        return lay_out
+    def lay_out(fit: float, art) -> object:
+        return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
+                               theme.css(fit, art), theme.profile, theme.press)
 
-    def search(rendered) -> Fitted:
-        return fit_to_panels(lay_out_for(rendered), panel_fits, layout.pages, drawings,
-                             fit_steps(smallest))
-
-    key = _key(job)[:3]
-    if job.profile == FITTING_PROFILE:
-        html, found = shared.get(key, (None, None))
-        if found is None or html != rendered.html:
-            found = search(rendered)
-        shared[key] = (rendered.html, found)
-        return found
-    if key not in shared:
-        fitting_rendered = render_fitting_profile()
-        shared[key] = (fitting_rendered.html, search(fitting_rendered))
-    return at_fit(lay_out_for(rendered), panel_fits, layout.pages, shared[key][1]) \
-        or search(rendered)
+    return fit_to_panels(lay_out, panel_fits, layout.pages, drawings, fit_steps(smallest))
 
 
 def _refuse_links_out(out_dir: Path, job: Job, keep_html: bool) -> None:

@@ -138,18 +138,6 @@ def _guess(steps: Sequence[float], scale: float, fits: list, art: Mapping[str, f
                 len(steps) - 1)
 
 
-def at_fit(lay_out: Callable[[float, Mapping[str, float]], object],
-           panel_fits: Callable[[object], list], pages: int, fitted: Fitted) -> Fitted | None:
-    """Another layout of the same text (another profile) at the sizes `fitted` found, or None
-    when those sizes did not fit there (or did not fit at all)."""
-    if fitted.spilled:
-        return None
-    document = lay_out(fitted.fit, fitted.art)
-    if _spilled(panel_fits(document)) or len(document.pages) != pages:
-        return None
-    return Fitted(document, fitted.fit, fitted.art, ())
-
-
 def _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document) -> Fitted:
     """Grow or shrink each drawing by its panel's room, a few passes. An optional drawing that
     its panel has no room for at its smallest is left out; one that is out while its panel

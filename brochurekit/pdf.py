@@ -8,6 +8,7 @@ above becomes a RenderError.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import math
@@ -30,7 +31,10 @@ from .libraries import import_weasyprint
 import_weasyprint()  # before the imports below: a faster lookup of its C libraries
 
 import weasyprint.pdf  # noqa: E402
+from tinycss2.color5 import parse_color  # noqa: E402
 from weasyprint import CSS, HTML, Document  # noqa: E402
+from weasyprint.images import get_image_from_uri  # noqa: E402
+from weasyprint.pdf.stream import Stream  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
 
@@ -53,6 +57,26 @@ def _fonts_dictionary_with_own_characters(pdf, fonts, *args, **kwargs):
 
 weasyprint.pdf.build_fonts_dictionary = _fonts_dictionary_with_own_characters
 clusterglyphs.install()
+
+# A cell is laid out once, in its layout's colours (render.layout_palette), and each of its
+# files is written from that layout with its own colours: while a file is written, every colour
+# the page sets goes through the file's map (render.file_colors).
+_file_colors: dict[tuple, object] | None = None
+_unmapped: set[str] = set()
+_set_color = Stream.set_color
+
+
+def _set_file_color(self, color, stroke=False):
+    if _file_colors is not None:
+        written = _file_colors.get((color.space, *color.coordinates))
+        if written is not None:
+            color = type(color)(written.space, written.coordinates, color.alpha)
+        elif color.space == "device-cmyk":
+            _unmapped.add(" ".join(f"{ink:g}" for ink in color.coordinates))
+    return _set_color(self, color, stroke)
+
+
+Stream.set_color = _set_file_color
 
 PT_PER_MM = 72 / 25.4
 # Streams at least this large are remembered once deflated, the most recent few of them.
@@ -216,7 +240,65 @@ class Renderer:
 
     def write(self, job_name: str, document: Document, bleed_mm: float, identifier: bytes,
               profile: str = "print", press: Press | None = None,
-              links: Mapping[str, str] | None = None) -> bytes:
+              links: Mapping[str, str] | None = None,
+              colors: Mapping[str, str] | None = None) -> bytes:
+        """One file of a laid-out cell. The layout is the print file's page (bleed, press
+        marks outside the trim); the screen file is its trim alone, without the press marks,
+        with live links and the clinic's images as they are (the print layout has them in the
+        press's CMYK). `colors` maps each colour of the layout to this file's."""
+        global _file_colors
+        if profile == "screen":
+            document, restore = self._screen_document(document)
+        else:
+            document, restore = _print_document(document), lambda: None
+        _file_colors = {_color_key(layout): parse_color(written)
+                        for layout, written in (colors or {}).items()}
+        _unmapped.clear()
+        try:
+            data = self._write(job_name, document, bleed_mm, identifier, profile, press, links)
+        finally:
+            _file_colors = None
+            restore()
+        if profile == "screen" and _unmapped:
+            raise RenderError(f"{job_name}: a stylesheet or template sets a CMYK colour "
+                              f"(device-cmyk({'), device-cmyk('.join(sorted(_unmapped))})) that "
+                              "the screen file cannot show: use the palette's colours "
+                              "(var(--primary), var(--ink), ...), which each file writes in "
+                              "its own inks")
+        return data
+
+    def _screen_document(self, document: Document):
+        """The print layout as the screen file: each page its trim alone, the press marks
+        left out of the page trees and the images fetched again as they are (put back by the
+        returned function, for the layout is shared)."""
+        screen = document.copy([_page_without_bleed(page) for page in document.pages])
+        screen.color_profiles, screen.output_intent = {}, None
+        changes: list[tuple[object, str, object]] = []
+        images: dict = {}
+        options = {**weasyprint.DEFAULT_OPTIONS, **PROFILE_OPTIONS["screen"]}
+        for page in document.pages:
+            for box in _boxes(page._page_box):
+                children = getattr(box, "children", None)
+                if children and any(_is_press_mark(child) for child in children):
+                    changes.append((box, "children", children))
+                    box.children = [child for child in children if not _is_press_mark(child)]
+                source = box.element.get("src") if getattr(box, "replacement", None) \
+                    is not None and box.element is not None else None
+                if source:
+                    url = self.root.as_uri() + "/" + source
+                    with _no_warnings(source):
+                        # An SVG draws its text with the layout's fonts (its context).
+                        image = get_image_from_uri(images, self.fetcher, options, url, context=
+                                                   getattr(box.replacement, "_context", None))
+                    changes.append((box, "replacement", box.replacement))
+                    box.replacement = image
+
+        def restore() -> None:
+            for box, name, value in reversed(changes):
+                setattr(box, name, value)
+        return screen, restore
+
+    def _write(self, job_name, document, bleed_mm, identifier, profile, press, links) -> bytes:
         def finish(_document, pdf: pydyf.PDF) -> None:
             _set_bleed_boxes(pdf, bleed_mm)
             if press is not None:
@@ -233,6 +315,43 @@ class Renderer:
         with _no_warnings(job_name):
             return document.write_pdf(finisher=finish, pdf_identifier=identifier,
                                       **PROFILE_OPTIONS[profile])
+
+
+def _color_key(css: str) -> tuple:
+    color = parse_color(css)
+    return (color.space, *color.coordinates)
+
+
+def _print_document(document: Document) -> Document:
+    """The layout as the print file: links are for screens (PDF/X allows no annotation on
+    the page), their text prints as it is. A file attachment stays, for the writer to refuse
+    (_refuse_embedded_files)."""
+    pages = []
+    for page in document.pages:
+        printed = copy.copy(page)
+        printed.links = [link for link in page.links if link[0] == "attachment"]
+        pages.append(printed)
+    return document.copy(pages)
+
+
+def _page_without_bleed(page):
+    trimmed = copy.copy(page)
+    trimmed.bleed = dict.fromkeys(page.bleed, 0)
+    return trimmed
+
+
+def _is_press_mark(box) -> bool:
+    element = getattr(box, "element", None)
+    return element is not None and "press-mark" in (element.get("class") or "").split() \
+        and box.element_tag == "div"
+
+
+def _boxes(root) -> Iterator:
+    stack = [root]
+    while stack:
+        box = stack.pop()
+        yield box
+        stack.extend(getattr(box, "children", ()))
 
 
 # What each output profile asks of WeasyPrint.

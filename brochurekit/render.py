@@ -75,6 +75,12 @@ class Theme:
         return theme_css(self.clinic, self.paper, self.profile, self.locale, self.root,
                          self.layout, fit, art or {})
 
+    @property
+    def colors(self) -> Mapping[str, str]:
+        """Each colour of the layout (its CSS), and the colour this file writes for it."""
+        return file_colors(self.clinic, press_of(self.clinic, self.layout, "print"),
+                           self.profile)
+
 
 @dataclass(frozen=True)
 class RenderedHtml:
@@ -222,7 +228,8 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
     sheets = sheets_for(layout, paper, right_to_left=locale.direction == "rtl")
     kept_lines = KeptLines()
     link_descriptions = LinkDescriptions()
-    press = press_of(job.clinic, layout, job.profile)
+    # One document for both files of a cell: laid out once, in the layout's colours.
+    press = press_of(job.clinic, layout, "print")
     try:
         template = environment.get_template(layout.template)
         html = template.render(
@@ -230,7 +237,6 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             clinic=job.clinic,
             locale=locale,
             sheets=sheets,
-            profile=job.profile,
             draft=draft,
             document_date=document_date,
             # Relative to the document's base URL (the project), so the same project renders
@@ -238,7 +244,7 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
             clinic_logo_url=job.clinic.branding.logo_url,
             clinic_photo_url=job.clinic.branding.photo_url,
             # Inline drawings take their colours as attributes, not from CSS variables.
-            colors=palette(job.clinic, press),
+            colors=layout_palette(job.clinic, press),
             kept_lines=kept_lines,
             link_descriptions=link_descriptions,
             **clinic_texts(job.clinic, job.locale, translations, press),
@@ -254,7 +260,9 @@ def render_html(environment: Environment, job: Job, localized: Brochure,
     except TemplateError as exc:
         raise RenderError(f"{job.name}: template error: {exc}",
                           _template_location(exc, layout.template)) from None
-    return RenderedHtml(html, Theme(job.clinic, paper, job.profile, job.locale, root, layout),
+    # The theme the document is laid out with: the print file's (pdf.Renderer.write makes the
+    # screen file from the same layout).
+    return RenderedHtml(html, Theme(job.clinic, paper, "print", job.locale, root, layout),
                         tuple(kept_lines.lines), tuple(link_descriptions.by_address.items()))
 
 
@@ -270,7 +278,7 @@ def clinic_texts(clinic: Clinic, locale: str, translations: Translations,
         # The code with its alternative text, which the template writes in the brochure's
         # language: what the code opens.
         "booking_qr": partial(qr_svg, clinic.contact.booking_url,
-                              ink=palette(clinic, press)["qr"])
+                              ink=layout_palette(clinic, press)["qr"])
         if clinic.contact.booking_url else None,
         "booking_qr_mm": qr_box_mm(clinic.contact.booking_url)
         if clinic.contact.booking_url else None,
@@ -349,7 +357,10 @@ def palette(clinic: Clinic, press: Press | None) -> Mapping[str, str]:
     }
     if press is None:
         screen = {name: color.css for name, color in colors.items()}
-        return MappingProxyType({**screen, "primary-text": screen["primary"]})
+        # The press marks' registration colour too, that every stylesheet reads the same in
+        # both themes (the screen file leaves the marks out).
+        return MappingProxyType({**screen, "primary-text": screen["primary"],
+                                 "registration": screen["qr"]})
     profile_path = press.profile
     result = {name: css_cmyk(color.cmyk or rgb_to_cmyk((color.red, color.green, color.blue),
                                                        profile_path))
@@ -367,6 +378,42 @@ def palette(clinic: Clinic, press: Press | None) -> Mapping[str, str]:
     result["paper"] = "device-cmyk(0 0 0 0)"
     result["registration"] = "device-cmyk(1 1 1 1)"  # crop marks print on every plate
     return MappingProxyType(result)  # cached and shared between cells: read-only
+
+
+@cache
+def layout_palette(clinic: Clinic, press: Press) -> Mapping[str, str]:
+    """The colours a cell is laid out in: the print file's, each token told apart from any
+    other that prints the same but shows differently on screen (text and the QR code both
+    print in black ink alone), by a hundred-thousandth of one ink. The writer of each file
+    puts the file's own colour back for every token (file_colors)."""
+    printed, shown = palette(clinic, press), palette(clinic, None)
+    result: dict[str, str] = {}
+    for name, value in printed.items():
+        nudge = 0
+        while any(value == taken and shown.get(other) != shown.get(name)
+                  for other, taken in result.items()):
+            nudge += 1
+            value = _nudged(printed[name], nudge)
+        result[name] = value
+    return MappingProxyType(result)
+
+
+def _nudged(cmyk: str, step: int) -> str:
+    """A device-cmyk() colour with its black ink moved by `step` hundred-thousandths, towards
+    the middle (it stays a valid ink amount)."""
+    inks = [float(ink) for ink in cmyk[len("device-cmyk("):-1].split()]
+    inks[3] += -step * 1e-5 if inks[3] >= 0.5 else step * 1e-5
+    return css_cmyk(tuple(round(ink, 6) for ink in inks))
+
+
+@cache
+def file_colors(clinic: Clinic, press: Press, profile: str) -> Mapping[str, str]:
+    """Each colour of the layout (layout_palette) and the colour a file writes for it: the
+    press's CMYK in print, sRGB on screen."""
+    written = palette(clinic, press if profile == "print" else None)
+    return MappingProxyType({value: written[name]
+                             for name, value in layout_palette(clinic, press).items()
+                             if name in written})
 
 
 def paper_scale(layout: Layout, paper: Paper) -> float:
@@ -388,7 +435,8 @@ def theme_css(clinic: Clinic, paper: Paper, profile: str, locale: str, root: Pat
     width, height = (paper.height_mm, paper.width_mm) if layout.landscape \
         else (paper.width_mm, paper.height_mm)
     press = press_of(clinic, layout, profile)
-    colors = palette(clinic, press)
+    # The print file's CSS is the layout's (its colours as the layout has them).
+    colors = palette(clinic, None) if press is None else layout_palette(clinic, press)
     if press is not None:
         # Room outside the bleed for crop marks; the marks themselves are drawn by the
         # template in CMYK registration colour (WeasyPrint's own `marks` are RGB).

@@ -803,6 +803,25 @@ def test_case_18_missing_or_fake_brand_font_is_an_error_not_a_fallback(project, 
 
 # === Templates, HTML and CSS ===================================================================
 
+def test_a_cmyk_colour_written_into_a_stylesheet_fails_the_screen_file_and_says_what_to_use(
+        project):
+    """Both files of a cell come from one layout, each writing the palette in its own inks: a
+    device-cmyk() colour written into a stylesheet has no screen colour, so the screen file
+    fails, naming it and the palette, while the print file prints it as it is."""
+    edit(project / "styles/poster.css", ".poster-phone {",
+         ".poster-phone { color: device-cmyk(0.1 0.2 0.3 0.4); } .poster-phone {")
+    result = cli(project, "build", "--clinic", "thameside", "--locale", "en",
+                 "--brochure", "ims-poster")
+    assert result.returncode == 1, result.stdout + result.stderr
+    no_traceback(result)
+    assert "ok   thameside/en/ims-poster (print)" in result.stdout, result.stdout
+    assert "FAIL thameside/en/ims-poster (screen)" in result.stdout, result.stdout
+    assert "device-cmyk(0.1 0.2 0.3 0.4)" in result.stderr, result.stderr
+    assert "use the palette's colours (var(--primary), var(--ink)" in result.stderr
+    assert not list((project / "out" / "thameside").glob("*-screen.pdf"))
+
+
+
 @pytest.mark.parametrize(("where", "snippet", "says"), [
     ("cover", '<img src="file:///etc/passwd">',
      "blocked 'file:///etc/passwd': the file is outside the project"),

@@ -11,7 +11,7 @@ import pytest
 from brochurekit.content import load_brochure
 from brochurekit.design import ArtSize, load_design
 from brochurekit.errors import InputError
-from brochurekit.fitting import at_fit, fit_steps, fit_to_panels
+from brochurekit.fitting import fit_steps, fit_to_panels
 
 from .conftest import run_cli
 
@@ -85,22 +85,6 @@ def test_a_kept_line_is_measured_against_the_card_it_is_in_not_only_its_panel():
                                     "keep-0": (6.6 * px, 0, 77 * px, 0),  # into the padding
                                     "keep-1": (6.6 * px, 0, 74 * px, 0)})
     assert lines_past_edges(SimpleNamespace(pages=[page])) == [(0, 1, 2.0)]
-
-
-def test_the_other_profile_takes_the_fit_in_one_layout_only_where_it_fits_there():
-    drawings = {"map": ("a", ArtSize(10, 20, 40))}
-    fitted = fit_to_panels(*model({"a": 60}, {"map": "a"}, []), 1, drawings, fit_steps(0.9))
-    calls = []
-    same = at_fit(*model({"a": 60}, {"map": "a"}, calls), 1, fitted)
-    assert same.fit == fitted.fit and same.art == fitted.art and not same.spilled
-    assert len(calls) == 1
-    # Panels that measure longer in the other profile: the fit found is not taken.
-    assert at_fit(*model({"a": 75}, {"map": "a"}, []), 1, fitted) is None
-    # A fit that failed is not laid out again.
-    failed = fit_to_panels(*model({"a": 200}, {"map": "a"}, []), 1, drawings, fit_steps(0.9))
-    calls = []
-    assert failed.spilled and at_fit(*model({"a": 200}, {"map": "a"}, calls), 1, failed) is None
-    assert calls == []
 
 
 def test_a_drawing_that_gives_back_nothing_leaves_the_type_to_be_fitted():
