@@ -149,9 +149,10 @@ def plan_jobs(project: Project, selection: Selection) -> list[Job]:
     if not jobs:
         raise InputError("nothing to build: no clinic offers the selected locale and brochure "
                          "(see the `locales` of each brochures/clinics/*.yaml)")
+    # The screen file too is written from the print file's layout, made with the press profile.
     unbuilt = sorted({press.condition.identifier for job in jobs
-                      if (press := press_of(job.clinic, LAYOUTS[job.brochure.layout],
-                                            job.profile)) and not press.profile.is_file()})
+                      if not (press := press_of(job.clinic, LAYOUTS[job.brochure.layout],
+                                                "print")).profile.is_file()})
     if unbuilt:
         raise InputError(f"the press profile for {', '.join(unbuilt)} is not built yet; run "
                          "`make brochures` once (it builds the profiles with ArgyllCMS from "
@@ -853,7 +854,10 @@ def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest) ->
         return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
                                theme.css(fit, art), theme.profile, theme.press)
 
-    return fit_to_panels(lay_out, panel_fits, layout.pages, drawings, fit_steps(smallest))
+    from .pdf import resize_drawings
+
+    return fit_to_panels(lay_out, panel_fits, layout.pages, drawings, fit_steps(smallest),
+                         resize_drawings)
 
 
 def _refuse_links_out(out_dir: Path, job: Job, keep_html: bool) -> None:

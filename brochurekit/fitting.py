@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .design import ArtSize
 
@@ -30,6 +30,9 @@ ART_PASSES = 3
 OPTIONAL_EXTRA_MM = 14.0
 # Body type steps down by 2.5% of its design size at a time.
 FIT_STEP = 0.025
+
+# (document, drawings' heights, new heights) -> the document resized, or None.
+Resize = Callable[[object, Mapping[str, float], Mapping[str, float]], object]
 
 
 @dataclass(frozen=True)
@@ -52,13 +55,15 @@ def fit_steps(smallest: float, start: float = 1.0) -> tuple[float, ...]:
 
 def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
                   panel_fits: Callable[[object], list], pages: int,
-                  drawings: Mapping[str, tuple[str, ArtSize]], steps: Sequence[float]) -> Fitted:
+                  drawings: Mapping[str, tuple[str, ArtSize]], steps: Sequence[float],
+                  resize: Resize | None = None) -> Fitted:
     """Lay out at the largest type scale of `steps` at which every panel's text ends above its
     floor, with each drawing sized to fill its panel.
 
     `drawings` maps each illustration the document has to (its panel, its sizes). Every search
     starts from the same sizes, so the same inputs always give the same document, whichever
-    profile or cell was built before it.
+    profile or cell was built before it. `resize(document, art, new_art)` gives the document
+    with its drawings resized without laying it out again, where that is exact (else None).
     """
     # An optional drawing starts left out: it is brought in where its panel has room for it.
     art = {name: 0.0 if size.optional else size.preferred
@@ -66,7 +71,8 @@ def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
     document = lay_out(steps[0], art)
     measured = panel_fits(document)
     if not _beyond_drawings(measured, art, drawings):
-        fitted = _size_drawings(lay_out, panel_fits, pages, drawings, steps[0], art, document)
+        fitted = _size_drawings(lay_out, panel_fits, pages, drawings, steps[0], art, document,
+                                resize)
         if not fitted.spilled:
             return fitted
         # The drawings did not give back what they seemed to (one in the shorter of two
@@ -95,7 +101,7 @@ def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
     if found is None:
         return Fitted(document, steps[-1], compact, _spilled(panel_fits(document)))
     fit, document = steps[found[0]], found[1]
-    return _size_drawings(lay_out, panel_fits, pages, drawings, fit, compact, document)
+    return _size_drawings(lay_out, panel_fits, pages, drawings, fit, compact, document, resize)
 
 
 def _compact(measured: list, art: Mapping[str, float],
@@ -138,11 +144,12 @@ def _guess(steps: Sequence[float], scale: float, fits: list, art: Mapping[str, f
                 len(steps) - 1)
 
 
-def _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document) -> Fitted:
+def _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document,
+                   resize: Resize | None = None) -> Fitted:
     """Grow or shrink each drawing by its panel's room, a few passes. An optional drawing that
     its panel has no room for at its smallest is left out; one that is out while its panel
     has room for it is tried once (its labels and margins take OPTIONAL_EXTRA_MM)."""
-    fitting = None  # the last layout whose text fits
+    fitting = None  # the last layout whose text fits (its document None once resized)
     tried: set[str] = set()
     for last in [False] * ART_PASSES + [True]:
         fits = panel_fits(document)
@@ -161,8 +168,13 @@ def _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document) -> 
         tried |= set(returning) | {name for name in art if art[name] and not resized[name]}
         if all(abs(resized[name] - art[name]) < ART_STEP_MM for name in art):
             break
+        moved = resize(document, art, resized) if resize is not None else None
+        if moved is not None and fitting is not None and fitting.document is document:
+            fitting = replace(fitting, document=None)  # its boxes have moved
         art = resized
-        document = lay_out(fit, art)
+        document = moved if moved is not None else lay_out(fit, art)
+    if fitting is not None and fitting.document is None:
+        fitting = replace(fitting, document=lay_out(fit, fitting.art))
     return fitting or Fitted(document, fit, dict(art), spilled)
 
 

@@ -33,7 +33,10 @@ import_weasyprint()  # before the imports below: a faster lookup of its C librar
 import weasyprint.pdf  # noqa: E402
 from tinycss2.color5 import parse_color  # noqa: E402
 from weasyprint import CSS, HTML, Document  # noqa: E402
+from weasyprint.document import Page  # noqa: E402
+from weasyprint.formatting_structure.boxes import BlockBox, BlockReplacedBox  # noqa: E402
 from weasyprint.images import get_image_from_uri  # noqa: E402
+from weasyprint.layout.background import layout_box_backgrounds  # noqa: E402
 from weasyprint.pdf.stream import Stream  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
@@ -520,6 +523,129 @@ def panel_fits(document: Document) -> list[PanelFit]:
                 fits.append(PanelFit(name, number, round((end[1] - floor[1]) / px_per_mm, 2),
                                      round((end[1] - page.anchors[anchor][1]) / px_per_mm, 2)))
     return fits
+
+
+def resize_drawings(document: Document, before: Mapping[str, float],
+                    after: Mapping[str, float]) -> Document | None:
+    """The laid-out document with its drawings at the heights `after` (mm) instead of
+    `before`, everything under each in its panel moved by as much: what laying it out again
+    would give, without doing so. Only where that is exact: every height changed is between two
+    non-zero ones, and each drawing lies in plain blocks down from its panel (no table, column,
+    float or positioned box on the way, none after it placed from outside what moves). None
+    otherwise (the caller lays the document out again). The boxes are changed in place: the
+    document given must not be used after."""
+    px_per_mm = 96 / 25.4
+    changed = {name: (after[name] - before[name]) * px_per_mm for name in after
+               if abs(after[name] - before[name]) > 1e-9}
+    if any(not before[name] or not after[name] for name in changed):
+        return None
+    moves = []
+    for page in document.pages:
+        for box, ancestors in _boxes_with_ancestors(page._page_box):
+            name = _drawing_name(box, ancestors)
+            if name not in changed:
+                continue
+            plan = _move_plan(box, ancestors)
+            if plan is None:
+                return None
+            moves.append((name, box, plan))
+    if sorted(name for name, _, _ in moves) != sorted(changed):
+        return None  # a drawing not found once (left out, or split over two pages)
+    for name, box, (grown, following) in moves:
+        shift = changed[name]
+        box.height += shift
+        for ancestor in grown:
+            ancestor.height += shift
+        for sibling in following:
+            sibling.translate(dy=shift)
+    # Backgrounds are placed when a page is laid out, not when a box moves: placed again.
+    for page in document.pages:
+        for _, box, (grown, following) in moves:
+            for resized in (box, *grown):
+                layout_box_backgrounds(page._page_box, resized, _no_image, layout_children=False)
+            for moved in following:
+                layout_box_backgrounds(page._page_box, moved, _no_image)
+    return document.copy([Page(page._page_box) for page in document.pages])
+
+
+def _no_image(**_):
+    raise AssertionError("resize_drawings moves only boxes without background images")
+
+
+def _boxes_with_ancestors(root) -> Iterator[tuple[object, tuple]]:
+    stack = [(root, ())]
+    while stack:
+        box, ancestors = stack.pop()
+        yield box, ancestors
+        for child in getattr(box, "children", ()):
+            stack.append((child, (*ancestors, box)))
+
+
+def _plain(box) -> bool:
+    """No background, border or mask image: its background is colour alone."""
+    style = box.style
+    return all(kind != "url" for kind, _ in style["background_image"]) \
+        and style["border_image_source"][0] == "none" \
+        and style["mask_border_source"][0] == "none"
+
+
+def _drawing_name(box, ancestors: tuple) -> str | None:
+    """The illustration a box draws (`art-NAME` on its figure), if it is a drawing."""
+    if type(box) is not BlockReplacedBox or not ancestors:
+        return None
+    classes = (box.element.get("class") or "").split() if box.element is not None else ()
+    figure = ancestors[-1].element if ancestors[-1].element_tag == "figure" else None
+    if "art-drawing" not in classes or figure is None:
+        return None
+    return next((name[4:] for name in (figure.get("class") or "").split()
+                 if name.startswith("art-")), None)
+
+
+def _move_plan(drawing, ancestors: tuple) -> tuple[list, list] | None:
+    """The boxes that grow with a drawing (its blocks up to its panel) and the ones that move
+    down (what follows it in each), or None when that is not all that would change."""
+    grown, following, child = [], [], drawing
+    for ancestor in reversed(ancestors):
+        element = ancestor.element
+        is_panel = element is not None and "panel" in (element.get("class") or "").split()
+        siblings = ancestor.children[ancestor.children.index(child) + 1:]
+        for sibling in siblings:
+            style = sibling.style
+            if style["position"] in ("absolute", "fixed"):
+                # Placed from the panel's top or bottom edge (the blocks up to the panel are
+                # static): it stays. One left where the flow put it would move: not handled.
+                if style["top"] == "auto" and style["bottom"] == "auto":
+                    return None
+                continue
+            if style["float"] != "none" or not _moves_whole(sibling):
+                return None
+            following.append(sibling)
+        if is_panel:
+            return grown, following
+        style = ancestor.style
+        if type(ancestor) is not BlockBox or not _plain(ancestor) \
+                or style["position"] != "static" \
+                or style["float"] != "none" or style["height"] != "auto" \
+                or style["column_count"] != "auto" or style["column_width"] != "auto":
+            return None
+        grown.append(ancestor)
+        child = ancestor
+    return None  # not in a panel
+
+
+def _moves_whole(root) -> bool:
+    """Whether every box placed from outside `root` (absolute or fixed, with no positioned
+    box between it and `root`) is absent: then moving `root` moves all it draws. And no box in
+    it has a background or border image (placed again without fetching anything)."""
+    stack = [(root, root.style["position"] != "static")]
+    while stack:
+        box, anchored = stack.pop()
+        position = box.style["position"]
+        if (position in ("absolute", "fixed") and not anchored) or not _plain(box):
+            return False
+        for child in getattr(box, "children", ()):
+            stack.append((child, anchored or position != "static"))
+    return True
 
 
 def lines_past_edges(document: Document) -> list[tuple[int, int, float]]:

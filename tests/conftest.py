@@ -50,10 +50,11 @@ def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
-# Modules whose tests share one expensive session fixture (the whole matrix build), so they must
-# all run on one xdist worker. xdist's own xdist_group marker no longer works with pytest 9 (it
-# renames node ids through an attribute pytest 9 does not read), so the grouping is done here.
-SAME_WORKER_MODULES = ("tests/test_build.py",)
+# Modules whose tests share one expensive fixture (the whole matrix build; a clinic built and
+# proofed), so they must all run on one xdist worker, or each worker builds it again. xdist's
+# own xdist_group marker no longer works with pytest 9 (it renames node ids through an
+# attribute pytest 9 does not read), so the grouping is done here.
+SAME_WORKER_MODULES = ("tests/test_build.py", "tests/test_proof.py")
 
 
 def pytest_configure(config):
