@@ -88,7 +88,11 @@ def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
     # measured suggests the scale to try next; the bounds make the search exact whatever the
     # suggestions, which only make it shorter.
     low, high, found = 0 if unknown else min(1, len(steps) - 1), len(steps) - 1, None
-    guess = 0 if unknown else _guess(steps, steps[0], measured, art, compact, drawings)
+    # A panel ran off the page: trying the first scale with the drawings at their most compact
+    # comes first, unless the rest of its text, on the next page, suggests another scale.
+    guess = _guess(steps, steps[0], measured, art, compact, drawings)
+    if unknown and guess is None:
+        guess = 0
     while low <= high:
         middle = (low + high) // 2 if guess is None else min(high, max(low, guess))
         trial = lay_out(steps[middle], compact)
@@ -126,7 +130,7 @@ def _guess(steps: Sequence[float], scale: float, fits: list, art: Mapping[str, f
     """The step a layout measured at `scale` with drawings `art` suggests trying next, with
     drawings `then`: the largest at which every panel's text would end at its floor, were the
     room text takes to grow as the square of the type scale (its lines get longer and more
-    at once). None when a panel ran off the page (by how much is unknown)."""
+    at once). None when a panel ran off the page by an unknown amount."""
     drawn: dict[str, float] = {}
     change: dict[str, float] = {}
     for name, (panel, _) in drawings.items():
@@ -134,10 +138,14 @@ def _guess(steps: Sequence[float], scale: float, fits: list, art: Mapping[str, f
         change[panel] = change.get(panel, 0.0) + then[name] - art[name]
     wanted = math.inf
     for fit in fits:
-        if math.isinf(fit.overflow_mm) or math.isinf(fit.extent_mm):
+        overflow, extent = fit.overflow_mm, fit.extent_mm
+        if math.isinf(overflow):  # ran off the page: from the rest of its text, if measured
+            overflow = getattr(fit, "estimated_overflow_mm", math.inf)
+            extent = getattr(fit, "estimated_extent_mm", math.inf)
+        if math.isinf(overflow) or math.isinf(extent):
             return None
-        text = fit.extent_mm - drawn.get(fit.name, 0.0)
-        room = text - fit.overflow_mm - change.get(fit.name, 0.0)
+        text = extent - drawn.get(fit.name, 0.0)
+        room = text - overflow - change.get(fit.name, 0.0)
         if text > 0:
             wanted = min(wanted, scale * math.sqrt(max(room, 0.0) / text))
     return next((index for index, step in enumerate(steps) if step <= wanted + 1e-9),

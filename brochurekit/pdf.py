@@ -165,6 +165,9 @@ class PanelFit:
     overflow_mm: float
     # From the panel's top to the end of its text, drawings included (infinity: unknown).
     extent_mm: float = math.inf
+    # For a panel that ran off the page, estimates of the two from the rest of its text.
+    estimated_overflow_mm: float = math.inf
+    estimated_extent_mm: float = math.inf
 
 
 class Renderer:
@@ -507,18 +510,30 @@ def panel_fits(document: Document) -> list[PanelFit]:
 
     Every panel carries three anchors: `panel-X` on the panel, `end-X` after its text and
     `floor-X` where its text must stop. A panel that runs off the page loses the anchors after
-    the cut, so a panel without `end-X` has overflowed by an unknown amount (infinity).
+    the cut, so a panel without `end-X` has overflowed by an unknown amount (infinity); where
+    its text ends on the next page gives an estimate of it, for the fitting to guess with.
     """
     fits = []
     px_per_mm = 96 / 25.4
-    for number, page in enumerate(document.pages, start=1):
+    pages = document.pages
+    for number, page in enumerate(pages, start=1):
         for anchor in page.anchors:
             if not anchor.startswith("panel-"):
                 continue
             name = anchor.removeprefix("panel-")
             end, floor = page.anchors.get(f"end-{name}"), page.anchors.get(f"floor-{name}")
             if end is None or floor is None:
-                fits.append(PanelFit(name, number, math.inf))
+                following = pages[number].anchors if number < len(pages) else {}
+                rest = following.get(f"end-{name}"), following.get(anchor)
+                if floor is None or None in rest:
+                    fits.append(PanelFit(name, number, math.inf))
+                    continue
+                # From the floor to where the page cut the panel, then the rest of its text.
+                past = page.anchors[anchor][3] - floor[1] + rest[0][1] - rest[1][1]
+                fits.append(PanelFit(name, number, math.inf, math.inf,
+                                     round(past / px_per_mm, 2),
+                                     round((floor[1] - page.anchors[anchor][1] + past)
+                                           / px_per_mm, 2)))
             else:
                 fits.append(PanelFit(name, number, round((end[1] - floor[1]) / px_per_mm, 2),
                                      round((end[1] - page.anchors[anchor][1]) / px_per_mm, 2)))
