@@ -23,9 +23,11 @@ one glyph or as ActualText that extraction tools honour in right-to-left runs.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pydyf
@@ -257,7 +259,21 @@ def _clean_with_cluster_glyphs(font, to_unicode, hinting):
             for part, _, _ in parts:
                 to_unicode.setdefault(part, "")
     _clean_font(font, to_unicode, hinting)
-    font.file_content = with_composite_glyphs(font.file_content, font.index, glyphs.shapes)
+    # Both files of a cell are written from one layout: the same subset gets the same glyphs.
+    key = (hashlib.sha256(font.file_content).digest(), font.index,
+           tuple(sorted(glyphs.shapes.items())))
+    made = _made.get(key)
+    if made is None:
+        made = _made[key] = with_composite_glyphs(font.file_content, font.index, glyphs.shapes)
+        if len(_made) > MADE_FONTS_KEPT:
+            _made.popitem(last=False)
+    font.file_content = made
+
+
+# Fonts with composite glyphs, by subset and glyphs, the last few made (a worker's memory stays
+# flat): the second file of a cell takes its fonts from here.
+MADE_FONTS_KEPT = 8
+_made: OrderedDict[tuple, bytes] = OrderedDict()
 
 
 def with_composite_glyphs(content: bytes, index: int, shapes: dict[int, tuple]) -> bytes:
