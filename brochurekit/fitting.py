@@ -83,6 +83,9 @@ def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
         # be the whole cause, so the first scale is tried with them at their most compact.
         unknown = any(math.isinf(f.overflow_mm) for f in measured)
     compact = _compact(measured, art, drawings)
+    # With nothing to make more compact, the first layout was the first scale's at its most
+    # compact already (and it did not fit).
+    unknown = unknown and compact != art
     # Find the largest type scale at which the text fits with the drawings at their most
     # compact (smaller type never takes more room), then size the drawings. Each layout
     # measured suggests the scale to try next; the bounds make the search exact whatever the

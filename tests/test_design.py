@@ -142,6 +142,17 @@ def test_the_type_scale_search_finds_the_largest_fitting_step_in_few_layouts():
                            runs_off_measured, 1, drawings, steps)
     assert fitted.fit == 0.775 and not fitted.spilled and len(calls) <= 4, calls
 
+    # A panel without drawings (a poster's) runs off at the first scale: that layout is the
+    # first scale at its most compact already, and is not laid out twice.
+    def poster(document):
+        overflow = 131 * document.fit ** 2 - 100
+        return [Fit("a", 1, float("inf") if overflow > 8 else overflow)]
+    calls = []
+    fitted = fit_to_panels(lambda fit, art: calls.append(fit) or Laid(fit, dict(art)), poster,
+                           1, {}, steps)
+    assert fitted.fit == 0.875 and not fitted.spilled
+    assert len(calls) == len(set(calls)), calls
+
 
 def test_text_too_long_for_the_floor_is_reported_not_squeezed():
     fitted = fit_to_panels(*model({"a": 200}, {"map": "a"}, []), 1,
