@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 import pydyf
@@ -178,10 +178,10 @@ class Renderer:
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
         self._deflated: OrderedDict[bytes, bytes] = OrderedDict()
-        # Decoded images by URL, kept across the print jobs of a press profile: their logos
-        # arrive prepared (CMYK JPEG, embedded as is; SVG parsed once). Not for the screen
-        # profile: there WeasyPrint downsamples a raster image by replacing the shared
-        # image's data, which would make one PDF depend on the one rendered before it.
+        # Decoded images by URL, kept across the layouts of a press profile: their logos
+        # arrive prepared (CMYK JPEG, embedded as is; SVG parsed once). The screen file takes
+        # its images afresh for each file (_screen_document): WeasyPrint downsamples a raster
+        # image by replacing its data, which would make one PDF depend on the one before it.
         self._images: dict[ProjectFetcher, dict] = {}
         # The last document parsed: fitting lays the same HTML out several times, at other
         # sizes set by the theme only. WeasyPrint reads the parsed tree without changing it.
@@ -282,26 +282,32 @@ class Renderer:
         changes: list[tuple[object, str, object]] = []
         images: dict = {}
         options = {**weasyprint.DEFAULT_OPTIONS, **PROFILE_OPTIONS["screen"]}
-        for page in document.pages:
-            for box in _boxes(page._page_box):
-                children = getattr(box, "children", None)
-                if children and any(_is_press_mark(child) for child in children):
-                    changes.append((box, "children", children))
-                    box.children = [child for child in children if not _is_press_mark(child)]
-                source = box.element.get("src") if getattr(box, "replacement", None) \
-                    is not None and box.element is not None else None
-                if source:
-                    url = self.root.as_uri() + "/" + source
-                    with _no_warnings(source):
-                        # An SVG draws its text with the layout's fonts (its context).
-                        image = get_image_from_uri(images, self.fetcher, options, url, context=
-                                                   getattr(box.replacement, "_context", None))
-                    changes.append((box, "replacement", box.replacement))
-                    box.replacement = image
 
         def restore() -> None:
             for box, name, value in reversed(changes):
                 setattr(box, name, value)
+        try:
+            for page in document.pages:
+                for box in _boxes(page._page_box):
+                    children = getattr(box, "children", None)
+                    if children and any(_is_press_mark(child) for child in children):
+                        changes.append((box, "children", children))
+                        box.children = [child for child in children
+                                        if not _is_press_mark(child)]
+                    source = box.element.get("src") if getattr(box, "replacement", None) \
+                        is not None and box.element is not None else None
+                    if source:
+                        url = urljoin(self.root.as_uri() + "/", source)
+                        with _no_warnings(source):
+                            # An SVG draws its text with the layout's fonts (its context).
+                            image = get_image_from_uri(
+                                images, self.fetcher, options, url,
+                                context=getattr(box.replacement, "_context", None))
+                        changes.append((box, "replacement", box.replacement))
+                        box.replacement = image
+        except BaseException:
+            restore()
+            raise
         return screen, restore
 
     def _write(self, job_name, document, bleed_mm, identifier, profile, press, links) -> bytes:
