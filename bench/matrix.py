@@ -3,7 +3,8 @@
 Run from the project folder:  .venv/bin/python bench/matrix.py
 It works on a throw-away copy of the project, measures in one run on this machine:
   (a) a loop of the `weasyprint` command over the same HTML our build renders,
-  (b) our full build with --force (warm workers, every core),
+  (b) our full build with --force (warm workers, every core), after one that also kept each
+      file's HTML and CSS for (a) and the floors (timed and printed as well),
   (c) a no-op rebuild (nothing changed),
   (d) a rebuild after one catalog (.po) changed,
   (f) a rebuild of one cell (both its files) after an edit to its catalog, as a translator
@@ -117,7 +118,10 @@ def main() -> None:
         project = copy_project_inputs(ROOT, Path(scratch) / "project")
         build = [sys.executable, str(ROOT / "cli.py"), "--project", str(project), "build"]
 
-        full, output = run(*build, "--force", "--keep-html", cwd=project)
+        # The documents for (a) and the floors: a build that also keeps each file's HTML and
+        # CSS (timed too, as it writes 204 more files). Then (b), the build as people run it.
+        kept, _ = run(*build, "--force", "--keep-html", cwd=project)
+        full, output = run(*build, "--force", cwd=project)
         cells = int(re.search(r"(\d+) built", output)[1])
         workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -162,6 +166,7 @@ def main() -> None:
     print(f"(a) shell loop of `weasyprint`      {loop:7.1f} s   {loop / len(pages):.2f} s/doc")
     print(f"(b) full build --force              {full:7.1f} s   {full / cells:.2f} s/doc   "
           f"{loop / full:.2f}x faster than (a)")
+    print(f"    the same with --keep-html       {kept:7.1f} s   (the documents for (a), (e), (g))")
     print(f"(c) no-op rebuild                   {noop:7.2f} s   ({skipped} cells skipped)")
     print(f"(d) after one .po changed (fr_CA)   {one:7.1f} s   ({rebuilt} cells rebuilt)")
     print(f"(f) one cell after an edit          {cell:7.1f} s   ({cell_files} files rebuilt)")
