@@ -34,7 +34,15 @@ import weasyprint.pdf  # noqa: E402
 from tinycss2.color5 import parse_color  # noqa: E402
 from weasyprint import CSS, HTML, Document  # noqa: E402
 from weasyprint.document import Page  # noqa: E402
-from weasyprint.formatting_structure.boxes import BlockBox, BlockReplacedBox  # noqa: E402
+from weasyprint.formatting_structure.boxes import (  # noqa: E402
+    BlockBox,
+    BlockReplacedBox,
+    LineBox,
+    TableBox,
+    TableCellBox,
+    TableRowBox,
+    TableRowGroupBox,
+)
 from weasyprint.images import get_image_from_uri  # noqa: E402
 from weasyprint.layout.background import layout_box_backgrounds  # noqa: E402
 from weasyprint.pdf.stream import Stream  # noqa: E402
@@ -560,32 +568,39 @@ def resize_drawings(document: Document, before: Mapping[str, float],
                if abs(after[name] - before[name]) > 1e-9}
     if any(not before[name] or not after[name] for name in changed):
         return None
-    moves = []
+    plans, panels = [], []
     for page in document.pages:
         for box, ancestors in _boxes_with_ancestors(page._page_box):
             name = _drawing_name(box, ancestors)
             if name not in changed:
                 continue
-            plan = _move_plan(box, ancestors)
+            plan = _move_plan(box, ancestors, changed[name])
             if plan is None:
                 return None
-            moves.append((name, box, plan))
-    if sorted(name for name, _, _ in moves) != sorted(changed):
+            plans.append((name, plan))
+            panels.append((id(page), *(id(a) for a in ancestors if _is_panel(a)),
+                           any(isinstance(a, TableCellBox) for a in ancestors)))
+    if sorted(name for name, _ in plans) != sorted(changed):
         return None  # a drawing not found once (left out, or split over two pages)
-    for name, box, (grown, following) in moves:
-        shift = changed[name]
-        box.height += shift
-        for ancestor in grown:
-            ancestor.height += shift
-        for sibling in following:
-            sibling.translate(dy=shift)
+    # Changes in one panel add up, except through a table row (its height is its tallest
+    # cell's): a drawing in a table is resized here only when alone in its panel.
+    for panel in panels:
+        if panel[-1] and sum(other[:-1] == panel[:-1] for other in panels) > 1:
+            return None
+    for _, plan in plans:
+        for action, box, amount in plan:
+            if action == "move":
+                box.translate(dy=amount)
+            elif action == "pad":
+                box.padding_bottom += amount
+            else:
+                box.height += amount
     # Backgrounds are placed when a page is laid out, not when a box moves: placed again.
     for page in document.pages:
-        for _, box, (grown, following) in moves:
-            for resized in (box, *grown):
-                layout_box_backgrounds(page._page_box, resized, _no_image, layout_children=False)
-            for moved in following:
-                layout_box_backgrounds(page._page_box, moved, _no_image)
+        for _, plan in plans:
+            for action, box, _ in plan:
+                layout_box_backgrounds(page._page_box, box, _no_image,
+                                       layout_children=action == "move")
     return document.copy([Page(page._page_box) for page in document.pages])
 
 
@@ -622,13 +637,28 @@ def _drawing_name(box, ancestors: tuple) -> str | None:
                  if name.startswith("art-")), None)
 
 
-def _move_plan(drawing, ancestors: tuple) -> tuple[list, list] | None:
-    """The boxes that grow with a drawing (its blocks up to its panel) and the ones that move
-    down (what follows it in each), or None when that is not all that would change."""
-    grown, following, child = [], [], drawing
-    for ancestor in reversed(ancestors):
-        element = ancestor.element
-        is_panel = element is not None and "panel" in (element.get("class") or "").split()
+def _is_panel(box) -> bool:
+    element = box.element
+    return element is not None and "panel" in (element.get("class") or "").split()
+
+
+def _move_plan(drawing, ancestors: tuple, shift: float) -> list[tuple] | None:
+    """What changes when a drawing grows by `shift` px, as (action, box, amount): "grow" its
+    blocks up to its panel, "move" what follows it in each, "pad" the cells of a table row it
+    is in (a row is as tall as its tallest cell; the others are padded at the bottom to it).
+    None when that is not all that would change."""
+    plan, child = [("grow", drawing, shift)], drawing
+    levels = list(reversed(ancestors))
+    while levels:
+        ancestor = levels.pop(0)
+        if isinstance(ancestor, TableCellBox):
+            table = _row_plan(drawing, ancestor, levels[:3], shift)
+            if table is None:
+                return None
+            rows_plan, shift = table
+            plan += rows_plan
+            child, levels = levels[2], levels[3:]  # on from the table box
+            continue
         siblings = ancestor.children[ancestor.children.index(child) + 1:]
         for sibling in siblings:
             style = sibling.style
@@ -640,18 +670,73 @@ def _move_plan(drawing, ancestors: tuple) -> tuple[list, list] | None:
                 continue
             if style["float"] != "none" or not _moves_whole(sibling):
                 return None
-            following.append(sibling)
-        if is_panel:
-            return grown, following
-        style = ancestor.style
-        if type(ancestor) is not BlockBox or not _plain(ancestor) \
-                or style["position"] != "static" \
-                or style["float"] != "none" or style["height"] != "auto" \
-                or style["column_count"] != "auto" or style["column_width"] != "auto":
+            if shift:
+                plan.append(("move", sibling, shift))
+        if _is_panel(ancestor):
+            return plan
+        if not _plain_block(ancestor):
             return None
-        grown.append(ancestor)
+        if shift:
+            plan.append(("grow", ancestor, shift))
         child = ancestor
     return None  # not in a panel
+
+
+def _plain_block(box) -> bool:
+    style = box.style
+    return type(box) is BlockBox and _plain(box) and style["position"] == "static" \
+        and style["float"] == "none" and style["height"] == "auto" \
+        and style["column_count"] == "auto" and style["column_width"] == "auto"
+
+
+def _row_plan(drawing, cell, levels: list, shift: float) -> tuple[list, float] | None:
+    """The changes in a table (rows of one-row cells, separate borders, top or baseline
+    aligned) when `drawing` in `cell` grows by `shift`, and by how much the table grows."""
+    if len(levels) < 3:
+        return None
+    row, group, table = levels
+    if type(row) is not TableRowBox or type(group) is not TableRowGroupBox \
+            or type(table) is not TableBox or table.style["border_collapse"] != "separate" \
+            or any(box.style["height"] != "auto" or not _plain(box)
+                   for box in (row, group, table)):
+        return None
+    first_line = next((box for box in _boxes_in_order(cell) if isinstance(box, LineBox)), None)
+    if first_line is None or first_line.position_y >= drawing.position_y:
+        return None  # the row's baseline could move with the drawing
+    natural = {}
+    for other in row.children:
+        padding = other.style["padding_bottom"] if isinstance(other, TableCellBox) else None
+        if padding is None or other.rowspan != 1 \
+                or other.vertical_align not in ("top", "baseline") \
+                or other.style["height"] != "auto" or not _plain(other) \
+                or padding.unit != "px":
+            return None
+        # Its bottom before the row padded it to the row's.
+        natural[id(other)] = (other.position_y + other.border_height()
+                              - (other.padding_bottom - padding.value))
+    bottom = row.position_y + row.height
+    table_shift = max(value + (shift if key == id(cell) else 0)
+                      for key, value in natural.items()) - bottom
+    plan: list[tuple] = [("grow", cell, shift)]
+    plan += [("pad", other, table_shift - (shift if other is cell else 0))
+             for other in row.children]
+    if table_shift:
+        later = [*group.children[group.children.index(row) + 1:],
+                 *table.children[table.children.index(group) + 1:]]
+        if not all(_moves_whole(box) for box in later):
+            return None
+        plan += [("grow", box, table_shift) for box in (row, group, table)]
+        plan += [("move", box, table_shift) for box in later]
+    return plan, table_shift
+
+
+def _boxes_in_order(root) -> Iterator:
+    """A box and its descendants, in document order."""
+    stack = [root]
+    while stack:
+        box = stack.pop()
+        yield box
+        stack.extend(reversed(getattr(box, "children", ())))
 
 
 def _moves_whole(root) -> bool:

@@ -63,11 +63,22 @@ def anchors(document) -> list[dict]:
             for page in document.pages]
 
 
-def test_resized_drawings_give_what_laying_out_again_gives(renderer):
-    lay_out, theme = laid_out(renderer, "harbourfront/en/ims-overview")
-    before = {"needle-steps": 26.0, "body-map": 40.0, "session-glance": 0.0,
-              "cover-picture": 40.0}
-    after = {**before, "needle-steps": 22.5, "body-map": 46.8, "cover-picture": 50.7}
+@pytest.mark.parametrize(("cell", "before", "after"), [
+    # Three drawings in three panels of a tri-fold, one growing out of its margin collapse.
+    ("harbourfront/en/ims-overview",
+     {"needle-steps": 26.0, "body-map": 40.0, "session-glance": 0.0, "cover-picture": 40.0},
+     {"needle-steps": 22.5, "body-map": 46.8, "cover-picture": 50.7}),
+    # In one of the handout's two columns (a table row): the row follows its taller column.
+    ("harbourfront/en/ims-aftercare", {"session-glance": 40.0, "needle-steps": 26.0},
+     {"needle-steps": 24.8}),
+    ("harbourfront/en/ims-aftercare", {"session-glance": 40.0, "needle-steps": 26.0},
+     {"needle-steps": 34.0}),
+    ("harbourfront/en/ims-aftercare", {"session-glance": 40.0, "needle-steps": 26.0},
+     {"needle-steps": 14.0}),
+], ids=["tri-fold", "handout-shrinks", "handout-grows", "handout-smallest"])
+def test_resized_drawings_give_what_laying_out_again_gives(renderer, cell, before, after):
+    lay_out, theme = laid_out(renderer, cell)
+    after = {**before, **after}
     resized = resize_drawings(lay_out(before), before, after)
     again = lay_out(after)
     assert resized is not None
@@ -83,14 +94,15 @@ def test_resized_drawings_give_what_laying_out_again_gives(renderer):
     assert write[0] == write[1]
 
 
-def test_a_drawing_in_a_table_column_or_left_out_is_laid_out_again(renderer):
-    """In one of two columns (a table row) a drawing's height changes the row only as far as
-    the other column allows; an optional drawing left out has no box to resize."""
-    lay_out, _ = laid_out(renderer, "harbourfront/en/ims-aftercare")
-    art = {"session-glance": 40.0, "needle-steps": 26.0}
-    assert resize_drawings(lay_out(art), art, {**art, "needle-steps": 24.8}) is None
+def test_a_drawing_left_out_brought_back_or_drawn_twice_is_laid_out_again(renderer):
+    """An optional drawing left out has no box to resize; the glance at a session is drawn
+    twice, side by side in a table row, where two changes would not add up."""
     lay_out, _ = laid_out(renderer, "harbourfront/en/ims-overview")
     art = {"needle-steps": 26.0, "body-map": 46.0, "session-glance": 0.0,
            "cover-picture": 0.0}
     assert resize_drawings(lay_out(art), art, {**art, "cover-picture": 40.0}) is None
     assert resize_drawings(lay_out(art), art, {**art, "body-map": 0.0}) is None
+    lay_out, _ = laid_out(renderer, "harbourfront/zh_Hans/ims-overview")
+    art = {"needle-steps": 26.0, "body-map": 46.0, "session-glance": 26.0,
+           "cover-picture": 45.0}
+    assert resize_drawings(lay_out(art), art, {**art, "session-glance": 30.0}) is None
