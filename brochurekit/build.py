@@ -703,20 +703,19 @@ class _WorkerState:
     def cell(self, job: Job, inputs: str, date: str,
              layouts: dict | None = None) -> tuple[Output | Failure, set]:
         missing: set = set()
+        layouts = {} if layouts is None else layouts
         try:
             with _time_limit(self.time_limit):
                 key = _key(job)[:3]
-                laid = (layouts or {}).get(key)
-                if laid is None:
+                if key not in layouts:
                     translations = _catalog(self.catalogs, self.project.root,
                                             job.locale).fresh()
                     try:
-                        laid = _lay_out_cell(job, self.renderer, self.environment,
-                                             translations, self.allow_incomplete, date)
+                        layouts[key] = _lay_out_cell(job, self.renderer, self.environment,
+                                                     translations, self.allow_incomplete, date)
                     except BrochureError as error:  # the cell's other file fails with it
-                        laid = error
-                    if layouts is not None:
-                        layouts[key] = laid
+                        layouts[key] = error
+                laid = layouts[key]
                 if isinstance(laid, BrochureError):
                     raise laid
                 missing = laid.translations.missing
@@ -758,7 +757,7 @@ class LaidOut:
 
 def _lay_out_cell(job, renderer, environment, translations, allow_incomplete,
                   date: str) -> LaidOut:
-    from .pdf import lines_past_edges, message_places, panel_fits  # loads WeasyPrint
+    from .pdf import lines_past_edges, message_places  # loads WeasyPrint
 
     layout = LAYOUTS[job.brochure.layout]
     localized, rendered = _render(job, environment, translations, allow_incomplete, date)
@@ -766,7 +765,7 @@ def _lay_out_cell(job, renderer, environment, translations, allow_incomplete,
     design = load_design(renderer.root)
     smallest = PSEUDO_SMALLEST_FIT if is_pseudo(job.locale) \
         else design.smallest_fit(layout.name, job.locale)
-    fitted = _fitted(job, rendered, localized, renderer, panel_fits, design, smallest)
+    fitted = _fitted(job, rendered, localized, renderer, design, smallest)
     document = fitted.document
     if len(document.pages) != layout.pages:
         raise RenderError(f"{job.name}: the {layout.name} has {len(document.pages)} pages "
@@ -837,7 +836,7 @@ def _render(job: Job, environment, translations, allow_incomplete: bool, date: s
     return localized, rendered
 
 
-def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest) -> Fitted:
+def _fitted(job, rendered, localized, renderer, design, smallest) -> Fitted:
     """The cell laid out with its body type and drawings fitted to the panels: long
     translations are fitted before they fail, the drawings first, then the body type as a
     whole (every panel keeps one size) down to the type scale's floor."""
@@ -854,7 +853,7 @@ def _fitted(job, rendered, localized, renderer, panel_fits, design, smallest) ->
         return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
                                theme.css(fit, art), theme.profile, theme.press)
 
-    from .pdf import resize_drawings
+    from .pdf import panel_fits, resize_drawings
 
     return fit_to_panels(lay_out, panel_fits, layout.pages, drawings, fit_steps(smallest),
                          resize_drawings)

@@ -143,8 +143,7 @@ def _guess(steps: Sequence[float], scale: float, fits: list, art: Mapping[str, f
     for fit in fits:
         overflow, extent = fit.overflow_mm, fit.extent_mm
         if math.isinf(overflow):  # ran off the page: from the rest of its text, if measured
-            overflow = getattr(fit, "estimated_overflow_mm", math.inf)
-            extent = getattr(fit, "estimated_extent_mm", math.inf)
+            overflow, extent = fit.estimated_overflow_mm, fit.estimated_extent_mm
         if math.isinf(overflow) or math.isinf(extent):
             return None
         text = extent - drawn.get(fit.name, 0.0)

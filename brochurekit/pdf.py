@@ -296,7 +296,7 @@ class Renderer:
                 setattr(box, name, value)
         try:
             for page in document.pages:
-                for box in _boxes(page._page_box):
+                for box, _ in _walk(page._page_box):
                     children = getattr(box, "children", None)
                     if children and any(_is_press_mark(child) for child in children):
                         changes.append((box, "children", children))
@@ -366,12 +366,15 @@ def _is_press_mark(box) -> bool:
         and box.element_tag == "div"
 
 
-def _boxes(root) -> Iterator:
-    stack = [root]
+def _walk(root) -> Iterator[tuple[object, tuple]]:
+    """A box and every box inside it, in document order, each with its ancestors up from
+    `root`. A box's children are read after it is given: the caller may change them."""
+    stack = [(root, ())]
     while stack:
-        box = stack.pop()
-        yield box
-        stack.extend(getattr(box, "children", ()))
+        box, ancestors = stack.pop()
+        yield box, ancestors
+        stack.extend((child, (*ancestors, box))
+                     for child in reversed(getattr(box, "children", ())))
 
 
 # What each output profile asks of WeasyPrint.
@@ -568,9 +571,9 @@ def resize_drawings(document: Document, before: Mapping[str, float],
                if abs(after[name] - before[name]) > 1e-9}
     if any(not before[name] or not after[name] for name in changed):
         return None
-    plans, panels = [], []
+    plans, panels, in_tables = [], [], set()
     for page in document.pages:
-        for box, ancestors in _boxes_with_ancestors(page._page_box):
+        for box, ancestors in _walk(page._page_box):
             name = _drawing_name(box, ancestors)
             if name not in changed:
                 continue
@@ -578,15 +581,16 @@ def resize_drawings(document: Document, before: Mapping[str, float],
             if plan is None:
                 return None
             plans.append((name, plan))
-            panels.append((id(page), *(id(a) for a in ancestors if _is_panel(a)),
-                           any(isinstance(a, TableCellBox) for a in ancestors)))
+            panel = id(next(ancestor for ancestor in ancestors if _is_panel(ancestor)))
+            panels.append(panel)
+            if any(isinstance(ancestor, TableCellBox) for ancestor in ancestors):
+                in_tables.add(panel)
     if sorted(name for name, _ in plans) != sorted(changed):
         return None  # a drawing not found once (left out, or split over two pages)
     # Changes in one panel add up, except through a table row (its height is its tallest
     # cell's): a drawing in a table is resized here only when alone in its panel.
-    for panel in panels:
-        if panel[-1] and sum(other[:-1] == panel[:-1] for other in panels) > 1:
-            return None
+    if any(panels.count(panel) > 1 for panel in in_tables):
+        return None
     for _, plan in plans:
         for action, box, amount in plan:
             if action == "move":
@@ -606,15 +610,6 @@ def resize_drawings(document: Document, before: Mapping[str, float],
 
 def _no_image(**_):
     raise AssertionError("resize_drawings moves only boxes without background images")
-
-
-def _boxes_with_ancestors(root) -> Iterator[tuple[object, tuple]]:
-    stack = [(root, ())]
-    while stack:
-        box, ancestors = stack.pop()
-        yield box, ancestors
-        for child in getattr(box, "children", ()):
-            stack.append((child, (*ancestors, box)))
 
 
 def _plain(box) -> bool:
@@ -700,7 +695,7 @@ def _row_plan(drawing, cell, levels: list, shift: float) -> tuple[list, float] |
             or any(box.style["height"] != "auto" or not _plain(box)
                    for box in (row, group, table)):
         return None
-    first_line = next((box for box in _boxes_in_order(cell) if isinstance(box, LineBox)), None)
+    first_line = next((box for box, _ in _walk(cell) if isinstance(box, LineBox)), None)
     if first_line is None or first_line.position_y >= drawing.position_y:
         return None  # the row's baseline could move with the drawing
     natural = {}
@@ -730,27 +725,15 @@ def _row_plan(drawing, cell, levels: list, shift: float) -> tuple[list, float] |
     return plan, table_shift
 
 
-def _boxes_in_order(root) -> Iterator:
-    """A box and its descendants, in document order."""
-    stack = [root]
-    while stack:
-        box = stack.pop()
-        yield box
-        stack.extend(reversed(getattr(box, "children", ())))
-
-
 def _moves_whole(root) -> bool:
     """Whether every box placed from outside `root` (absolute or fixed, with no positioned
     box between it and `root`) is absent: then moving `root` moves all it draws. And no box in
     it has a background or border image (placed again without fetching anything)."""
-    stack = [(root, root.style["position"] != "static")]
-    while stack:
-        box, anchored = stack.pop()
-        position = box.style["position"]
-        if (position in ("absolute", "fixed") and not anchored) or not _plain(box):
+    for box, ancestors in _walk(root):
+        anchored = any(ancestor.style["position"] != "static" for ancestor in ancestors)
+        if (box.style["position"] in ("absolute", "fixed") and not anchored) \
+                or not _plain(box):
             return False
-        for child in getattr(box, "children", ()):
-            stack.append((child, anchored or position != "static"))
     return True
 
 
@@ -784,10 +767,7 @@ def message_places(document: Document) -> dict[str, list[float]]:
     places: dict[str, list[float]] = {}
     for number, page in enumerate(document.pages, start=1):
         extents: dict[str, list[float]] = {}
-        stack = [page._page_box]
-        while stack:
-            box = stack.pop()
-            stack.extend(getattr(box, "children", ()))
+        for box, _ in _walk(page._page_box):
             element = getattr(box, "element", None)
             key = element.get("data-msg") if element is not None else None
             if not key or key in places or box.width is None:

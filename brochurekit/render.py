@@ -412,8 +412,7 @@ def file_colors(clinic: Clinic, press: Press, profile: str) -> Mapping[str, str]
     press's CMYK in print, sRGB on screen."""
     written = palette(clinic, press if profile == "print" else None)
     return MappingProxyType({value: written[name]
-                             for name, value in layout_palette(clinic, press).items()
-                             if name in written})
+                             for name, value in layout_palette(clinic, press).items()})
 
 
 def paper_scale(layout: Layout, paper: Paper) -> float:

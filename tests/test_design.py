@@ -22,6 +22,9 @@ class Fit:
     page: int
     overflow_mm: float
     extent_mm: float = float("inf")
+    # Where the text of a panel that ran off the page ended on the next.
+    estimated_overflow_mm: float = float("inf")
+    estimated_extent_mm: float = float("inf")
 
 
 @dataclass
@@ -128,15 +131,10 @@ def test_the_type_scale_search_finds_the_largest_fitting_step_in_few_layouts():
                            1, drawings, steps)
     assert fitted.fit == 0.775 and not fitted.spilled and len(calls) <= 6
 
-    @dataclass(frozen=True)
-    class RanOff(Fit):  # where the text ended on the next page: an estimate of the overflow
-        estimated_overflow_mm: float = float("inf")
-        estimated_extent_mm: float = float("inf")
-
-    def runs_off_measured(document):
+    def runs_off_measured(document):  # its text ended on the next page: an estimate
         fit, = runs_off(document)
         overflow = 131 * document.fit ** 2 + document.art["map"] + 10 - 100
-        return [RanOff(fit.name, 1, fit.overflow_mm, fit.extent_mm, overflow + 1, overflow + 101)]
+        return [Fit(fit.name, 1, fit.overflow_mm, fit.extent_mm, overflow + 1, overflow + 101)]
     calls = []
     fitted = fit_to_panels(lambda fit, art: calls.append(fit) or Laid(fit, dict(art)),
                            runs_off_measured, 1, drawings, steps)
