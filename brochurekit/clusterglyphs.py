@@ -36,6 +36,7 @@ import weasyprint.pdf.fonts
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
+from .fontsubsets import clean as _clean_font
 from .textmap import blank_glyph, own_character
 from .typography import plain_text
 
@@ -50,7 +51,6 @@ _REORDERED = re.compile("[\u0900-\u0dff]")
 _PER_GLYPH_TABLES = ("hdmx", "LTSH")
 
 _draw_first_line = weasyprint.draw.text.draw_first_line
-_clean_font = weasyprint.pdf.fonts.Font.clean
 
 
 @dataclass
