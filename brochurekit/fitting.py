@@ -91,11 +91,13 @@ def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
     # measured suggests the scale to try next; the bounds make the search exact whatever the
     # suggestions, which only make it shorter.
     low, high, found = 0 if unknown else min(1, len(steps) - 1), len(steps) - 1, None
-    # A panel ran off the page: trying the first scale with the drawings at their most compact
-    # comes first, unless the rest of its text, on the next page, suggests another scale.
+    # A panel ran off the page by an unknown amount: the first scale with the drawings at their
+    # most compact comes first.
     guess = _guess(steps, steps[0], measured, art, compact, drawings)
     if unknown and guess is None:
         guess = 0
+    # The last layout with the drawings at their most compact, as (scale, fits).
+    before = (steps[0], measured) if compact == art else None
     while low <= high:
         middle = (low + high) // 2 if guess is None else min(high, max(low, guess))
         trial = lay_out(steps[middle], compact)
@@ -104,7 +106,8 @@ def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
             found, high = (middle, trial), middle - 1
         else:
             low, document = middle + 1, trial
-        guess = _guess(steps, steps[middle], fits, compact, compact, drawings)
+        guess = _guess(steps, steps[middle], fits, compact, compact, drawings, before)
+        before = steps[middle], fits
     if found is None:
         return Fitted(document, steps[-1], compact, _spilled(panel_fits(document)))
     fit, document = steps[found[0]], found[1]
@@ -129,26 +132,34 @@ def _compact(measured: list, art: Mapping[str, float],
 
 
 def _guess(steps: Sequence[float], scale: float, fits: list, art: Mapping[str, float],
-           then: Mapping[str, float], drawings: Mapping[str, tuple[str, ArtSize]]) -> int | None:
+           then: Mapping[str, float], drawings: Mapping[str, tuple[str, ArtSize]],
+           before: tuple[float, list] | None = None) -> int | None:
     """The step a layout measured at `scale` with drawings `art` suggests trying next, with
-    drawings `then`: the largest at which every panel's text would end at its floor, were the
-    room text takes to grow as the square of the type scale (its lines get longer and more
-    at once). None when a panel ran off the page by an unknown amount."""
+    drawings `then`: the largest at which every panel's text would end at its floor. The room
+    text takes grows as the square of the type scale (its lines get longer and more at once);
+    with `before`, another layout (scale, fits) with the same drawings, a panel's two measures
+    also tell the part that does not change with the type (fixed-size headings, spacing). None
+    when a panel ran off the page by an unknown amount."""
     drawn: dict[str, float] = {}
     change: dict[str, float] = {}
     for name, (panel, _) in drawings.items():
         drawn[panel] = drawn.get(panel, 0.0) + art[name]
         change[panel] = change.get(panel, 0.0) + then[name] - art[name]
+    earlier = {fit.name: fit.extent_mm for fit in before[1]} \
+        if before is not None and before[0] != scale and art == then else {}
     wanted = math.inf
     for fit in fits:
-        overflow, extent = fit.overflow_mm, fit.extent_mm
-        if math.isinf(overflow):  # ran off the page: from the rest of its text, if measured
-            overflow, extent = fit.estimated_overflow_mm, fit.estimated_extent_mm
-        if math.isinf(overflow) or math.isinf(extent):
+        if math.isinf(fit.overflow_mm) or math.isinf(fit.extent_mm):
             return None
-        text = extent - drawn.get(fit.name, 0.0)
-        room = text - overflow - change.get(fit.name, 0.0)
-        if text > 0:
+        text = fit.extent_mm - drawn.get(fit.name, 0.0)
+        room = text - fit.overflow_mm - change.get(fit.name, 0.0)
+        earlier_text = earlier.get(fit.name, math.inf) - drawn.get(fit.name, 0.0)
+        growing = 0.0 if math.isinf(earlier_text) else \
+            (text - earlier_text) / (scale ** 2 - before[0] ** 2)
+        if growing > 0:  # text = fixed + growing * scale²
+            fixed = text - growing * scale ** 2
+            wanted = min(wanted, math.sqrt(max(room - fixed, 0.0) / growing))
+        elif text > 0:
             wanted = min(wanted, scale * math.sqrt(max(room, 0.0) / text))
     return next((index for index, step in enumerate(steps) if step <= wanted + 1e-9),
                 len(steps) - 1)

@@ -30,6 +30,7 @@ from .libraries import import_weasyprint
 
 import_weasyprint()  # before the imports below: a faster lookup of its C libraries
 
+import weasyprint.layout.absolute  # noqa: E402
 import weasyprint.pdf  # noqa: E402
 from tinycss2.color5 import parse_color  # noqa: E402
 from weasyprint import CSS, HTML, Document  # noqa: E402
@@ -89,6 +90,21 @@ def _set_file_color(self, color, stroke=False):
 
 
 Stream.set_color = _set_file_color
+
+# A panel is a fixed area of its sheet: laid out whole, never continued on the next page.
+# Text too long for it runs on past the page's bottom, where panel_fits measures by how much
+# (the fitting then knows from one layout how far to shrink); a layout that fits is unchanged.
+_absolute_block = weasyprint.layout.absolute.absolute_block
+
+
+def _absolute_block_whole_panel(context, box, containing_block, fixed_boxes, bottom_space,
+                                *rest):
+    if _is_panel(box):
+        bottom_space = -math.inf  # no page bottom to break at
+    return _absolute_block(context, box, containing_block, fixed_boxes, bottom_space, *rest)
+
+
+weasyprint.layout.absolute.absolute_block = _absolute_block_whole_panel
 
 PT_PER_MM = 72 / 25.4
 # Streams at least this large are remembered once deflated, the most recent few of them.
@@ -174,9 +190,6 @@ class PanelFit:
     overflow_mm: float
     # From the panel's top to the end of its text, drawings included (infinity: unknown).
     extent_mm: float = math.inf
-    # For a panel that ran off the page, estimates of the two from the rest of its text.
-    estimated_overflow_mm: float = math.inf
-    estimated_extent_mm: float = math.inf
 
 
 class Renderer:
@@ -527,31 +540,20 @@ def panel_fits(document: Document) -> list[PanelFit]:
     """How far each panel's text runs past its floor (negative: room left), from the layout.
 
     Every panel carries three anchors: `panel-X` on the panel, `end-X` after its text and
-    `floor-X` where its text must stop. A panel that runs off the page loses the anchors after
-    the cut, so a panel without `end-X` has overflowed by an unknown amount (infinity); where
-    its text ends on the next page gives an estimate of it, for the fitting to guess with.
+    `floor-X` where its text must stop. Panels are laid out whole, so text too long runs on
+    past the page's bottom and is measured there; a panel missing an anchor has overflowed by
+    an unknown amount (infinity).
     """
     fits = []
     px_per_mm = 96 / 25.4
-    pages = document.pages
-    for number, page in enumerate(pages, start=1):
+    for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
             if not anchor.startswith("panel-"):
                 continue
             name = anchor.removeprefix("panel-")
             end, floor = page.anchors.get(f"end-{name}"), page.anchors.get(f"floor-{name}")
             if end is None or floor is None:
-                following = pages[number].anchors if number < len(pages) else {}
-                rest = following.get(f"end-{name}"), following.get(anchor)
-                if floor is None or None in rest:
-                    fits.append(PanelFit(name, number, math.inf))
-                    continue
-                # From the floor to where the page cut the panel, then the rest of its text.
-                past = page.anchors[anchor][3] - floor[1] + rest[0][1] - rest[1][1]
-                fits.append(PanelFit(name, number, math.inf, math.inf,
-                                     round(past / px_per_mm, 2),
-                                     round((floor[1] - page.anchors[anchor][1] + past)
-                                           / px_per_mm, 2)))
+                fits.append(PanelFit(name, number, math.inf))
             else:
                 fits.append(PanelFit(name, number, round((end[1] - floor[1]) / px_per_mm, 2),
                                      round((end[1] - page.anchors[anchor][1]) / px_per_mm, 2)))

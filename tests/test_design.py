@@ -22,9 +22,6 @@ class Fit:
     page: int
     overflow_mm: float
     extent_mm: float = float("inf")
-    # Where the text of a panel that ran off the page ended on the next.
-    estimated_overflow_mm: float = float("inf")
-    estimated_extent_mm: float = float("inf")
 
 
 @dataclass
@@ -131,15 +128,6 @@ def test_the_type_scale_search_finds_the_largest_fitting_step_in_few_layouts():
                            1, drawings, steps)
     assert fitted.fit == 0.775 and not fitted.spilled and len(calls) <= 6
 
-    def runs_off_measured(document):  # its text ended on the next page: an estimate
-        fit, = runs_off(document)
-        overflow = 131 * document.fit ** 2 + document.art["map"] + 10 - 100
-        return [Fit(fit.name, 1, fit.overflow_mm, fit.extent_mm, overflow + 1, overflow + 101)]
-    calls = []
-    fitted = fit_to_panels(lambda fit, art: calls.append(fit) or Laid(fit, dict(art)),
-                           runs_off_measured, 1, drawings, steps)
-    assert fitted.fit == 0.775 and not fitted.spilled and len(calls) <= 4, calls
-
     # A panel without drawings (a poster's) runs off at the first scale: that layout is the
     # first scale at its most compact already, and is not laid out twice.
     def poster(document):
@@ -150,6 +138,23 @@ def test_the_type_scale_search_finds_the_largest_fitting_step_in_few_layouts():
                            1, {}, steps)
     assert fitted.fit == 0.875 and not fitted.spilled
     assert len(calls) == len(set(calls)), calls
+
+
+def test_two_layouts_at_two_scales_tell_the_part_of_a_panel_the_type_does_not_change():
+    """A panel whose text is 60 mm of fixed-size parts and 80 mm of body text at full size:
+    the square of the scale alone would step down to the answer one layout at a time."""
+    def panel_fits(document):
+        extent = 60 + 80 * document.fit ** 2
+        return [Fit("a", 1, extent - 100, extent)]
+
+    steps = fit_steps(0.7)
+    largest = next(step for step in steps if 60 + 80 * step ** 2 - 100 <= 0.3)
+    calls = []
+    fitted = fit_to_panels(lambda fit, art: calls.append(fit) or Laid(fit, dict(art)),
+                           panel_fits, 1, {}, steps)
+    assert fitted.fit == largest == 0.7 and not fitted.spilled
+    # 1.0 measured, 0.825 from the square alone, then 0.7 from the two, 0.725 to confirm it.
+    assert calls == [1.0, 0.825, 0.7, 0.725]
 
 
 def test_text_too_long_for_the_floor_is_reported_not_squeezed():

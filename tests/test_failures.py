@@ -7,6 +7,7 @@ reproducible output) are tested in test_bad_inputs.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -39,6 +40,9 @@ def test_overlong_translation_fails_only_its_cells_and_names_the_panel(project):
     assert ("cedar-grove/zh_Hans/ims-overview: text does not fit, even with the illustrations "
             "at their smallest and the body type at the floor of the type scale (10.0 pt): panel "
             "inside-3 (page 2)") in result.stderr
+    # A panel is laid out whole: how far its text runs past the floor is measured, not lost
+    # off the page's bottom.
+    assert re.search(r"panel inside-3 \(page 2\) runs \d+\.\d mm too long", result.stderr)
     out = project / "out"
     assert not (out / "cedar-grove/ims-overview-zh_Hans-print.pdf").exists()
     assert (out / "cedar-grove/ims-overview-en-print.pdf").exists()
