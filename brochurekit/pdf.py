@@ -565,50 +565,114 @@ def resize_drawings(document: Document, before: Mapping[str, float],
     """The laid-out document with its drawings at the heights `after` (mm) instead of
     `before`, everything under each in its panel moved by as much: what laying it out again
     would give, without doing so. Only where that is exact: every height changed is between two
-    non-zero ones, and each drawing lies in plain blocks down from its panel (no table, column,
-    float or positioned box on the way, none after it placed from outside what moves). None
-    otherwise (the caller lays the document out again). The boxes are changed in place: the
-    document given must not be used after."""
+    non-zero ones, and each drawing lies in plain blocks down from its panel (no column, float
+    or positioned box on the way, none after it placed from outside what moves), or in cells
+    of table rows (a row follows its tallest cell). None otherwise (the caller lays the
+    document out again). The boxes are changed in place: the document given must not be used
+    after."""
     px_per_mm = 96 / 25.4
     changed = {name: (after[name] - before[name]) * px_per_mm for name in after
                if abs(after[name] - before[name]) > 1e-9}
     if any(not before[name] or not after[name] for name in changed):
         return None
-    plans, panels, in_tables = [], [], set()
+    growing, found = [], set()
     for page in document.pages:
         for box, ancestors in _walk(page._page_box):
             name = _drawing_name(box, ancestors)
-            if name not in changed:
-                continue
-            plan = _move_plan(box, ancestors, changed[name])
-            if plan is None:
-                return None
-            plans.append((name, plan))
-            panel = id(next(ancestor for ancestor in ancestors if _is_panel(ancestor)))
-            panels.append(panel)
-            if any(isinstance(ancestor, TableCellBox) for ancestor in ancestors):
-                in_tables.add(panel)
-    if sorted(name for name, _ in plans) != sorted(changed):
-        return None  # a drawing not found once (left out, or split over two pages)
-    # Changes in one panel add up, except through a table row (its height is its tallest
-    # cell's): a drawing in a table is resized here only when alone in its panel.
-    if any(panels.count(panel) > 1 for panel in in_tables):
+            if name in changed:
+                growing.append((box, ancestors, changed[name]))
+                found.add(name)
+    if found != set(changed):
+        return None  # a drawing left out
+    plan = _growth_plan(growing)
+    if plan is None:
         return None
-    for _, plan in plans:
-        for action, box, amount in plan:
-            if action == "move":
-                box.translate(dy=amount)
-            elif action == "pad":
-                box.padding_bottom += amount
-            else:
-                box.height += amount
+    for action, box, amount in plan:
+        if action == "move":
+            box.translate(dy=amount)
+        elif action == "pad":
+            box.padding_bottom += amount
+        else:
+            box.height += amount
     # Backgrounds are placed when a page is laid out, not when a box moves: placed again.
     for page in document.pages:
-        for _, plan in plans:
-            for action, box, _ in plan:
-                layout_box_backgrounds(page._page_box, box, _no_image,
-                                       layout_children=action == "move")
+        for action, box, _ in plan:
+            layout_box_backgrounds(page._page_box, box, _no_image,
+                                   layout_children=action == "move")
     return document.copy([Page(page._page_box) for page in document.pages])
+
+
+def _growth_plan(growing: list[tuple]) -> list[tuple] | None:
+    """What changes, as (action, box, amount), when each (box, ancestors, px) of `growing`
+    grows: "grow" a box, "move" one (and all in it), "pad" a table cell at the bottom. Growths
+    in plain blocks add up on their way to the panel; those that reach table cells wait there
+    until every one has, as a row grows by its tallest cell, not by their sum; then each table
+    that grew goes on up the same way."""
+    plan = [("grow", box, shift) for box, _, shift in growing]
+    rows: dict[int, tuple] = {}  # by row: the boxes above its cells, and its growing cells
+    while growing or rows:
+        for box, ancestors, shift in growing:
+            climbed = _climb(box, ancestors, shift)
+            if climbed is None:
+                return None
+            steps, depth = climbed
+            plan += steps
+            if depth is None:
+                continue  # at its panel
+            cell, row = ancestors[depth], ancestors[depth - 1]
+            _, cells = rows.setdefault(id(row), (ancestors[:depth], {}))
+            top, total = cells.get(id(cell), (None, math.inf, 0.0))[1:]
+            cells[id(cell)] = (cell, min(top, box.position_y), total + shift)
+        if not rows:
+            break
+        # The innermost rows first: a table that grows may grow a row it is in.
+        deepest = max(len(above) for above, _ in rows.values())
+        growing = []
+        for key, (above, cells) in list(rows.items()):
+            if len(above) != deepest:
+                continue
+            del rows[key]
+            if len(above) < 3:
+                return None
+            row = _row_plan(*above[-3:][::-1], cells)
+            if row is None:
+                return None
+            steps, table_shift = row
+            plan += steps
+            if table_shift:  # the table has grown: on up from it
+                growing.append((above[-3], above[:-3], table_shift))
+    return plan
+
+
+def _climb(box, ancestors: tuple, shift: float) -> tuple[list, int | None] | None:
+    """What changes up from `box`, grown by `shift` px, to its panel: its blocks grow, what
+    follows it in each moves. The steps, and the depth in `ancestors` of the table cell the
+    climb stopped at (None at the panel). None when that is not all that would change."""
+    plan, child = [], box
+    for depth in range(len(ancestors) - 1, -1, -1):
+        ancestor = ancestors[depth]
+        for sibling in ancestor.children[ancestor.children.index(child) + 1:]:
+            style = sibling.style
+            if style["position"] in ("absolute", "fixed"):
+                # Placed from the panel's top or bottom edge (the blocks up to the panel are
+                # static): it stays. One left where the flow put it would move: not handled.
+                if style["top"] == "auto" and style["bottom"] == "auto":
+                    return None
+                continue
+            if style["float"] != "none" or not _moves_whole(sibling):
+                return None
+            if shift:
+                plan.append(("move", sibling, shift))
+        if isinstance(ancestor, TableCellBox):
+            return plan, depth  # the cell grows with its row
+        if _is_panel(ancestor):
+            return plan, None
+        if not _plain_block(ancestor):
+            return None
+        if shift:
+            plan.append(("grow", ancestor, shift))
+        child = ancestor
+    return None  # not in a panel
 
 
 def _no_image(**_):
@@ -624,60 +688,21 @@ def _plain(box) -> bool:
 
 
 def _drawing_name(box, ancestors: tuple) -> str | None:
-    """The illustration a box draws (`art-NAME` on its figure), if it is a drawing."""
-    if type(box) is not BlockReplacedBox or not ancestors:
+    """The illustration a box draws (`art-NAME` on the figure it is in), if it is a drawing."""
+    if type(box) is not BlockReplacedBox or box.element is None:
         return None
-    classes = (box.element.get("class") or "").split() if box.element is not None else ()
-    figure = ancestors[-1].element if ancestors[-1].element_tag == "figure" else None
-    if "art-drawing" not in classes or figure is None:
+    if "art-drawing" not in (box.element.get("class") or "").split():
         return None
-    return next((name[4:] for name in (figure.get("class") or "").split()
-                 if name.startswith("art-")), None)
+    figure = next((ancestor.element for ancestor in reversed(ancestors)
+                   if ancestor.element_tag == "figure"), None)
+    return None if figure is None else next(
+        (name[4:] for name in (figure.get("class") or "").split() if name.startswith("art-")),
+        None)
 
 
 def _is_panel(box) -> bool:
     element = box.element
     return element is not None and "panel" in (element.get("class") or "").split()
-
-
-def _move_plan(drawing, ancestors: tuple, shift: float) -> list[tuple] | None:
-    """What changes when a drawing grows by `shift` px, as (action, box, amount): "grow" its
-    blocks up to its panel, "move" what follows it in each, "pad" the cells of a table row it
-    is in (a row is as tall as its tallest cell; the others are padded at the bottom to it).
-    None when that is not all that would change."""
-    plan, child = [("grow", drawing, shift)], drawing
-    levels = list(reversed(ancestors))
-    while levels:
-        ancestor = levels.pop(0)
-        if isinstance(ancestor, TableCellBox):
-            table = _row_plan(drawing, ancestor, levels[:3], shift)
-            if table is None:
-                return None
-            rows_plan, shift = table
-            plan += rows_plan
-            child, levels = levels[2], levels[3:]  # on from the table box
-            continue
-        siblings = ancestor.children[ancestor.children.index(child) + 1:]
-        for sibling in siblings:
-            style = sibling.style
-            if style["position"] in ("absolute", "fixed"):
-                # Placed from the panel's top or bottom edge (the blocks up to the panel are
-                # static): it stays. One left where the flow put it would move: not handled.
-                if style["top"] == "auto" and style["bottom"] == "auto":
-                    return None
-                continue
-            if style["float"] != "none" or not _moves_whole(sibling):
-                return None
-            if shift:
-                plan.append(("move", sibling, shift))
-        if _is_panel(ancestor):
-            return plan
-        if not _plain_block(ancestor):
-            return None
-        if shift:
-            plan.append(("grow", ancestor, shift))
-        child = ancestor
-    return None  # not in a panel
 
 
 def _plain_block(box) -> bool:
@@ -687,20 +712,16 @@ def _plain_block(box) -> bool:
         and style["column_count"] == "auto" and style["column_width"] == "auto"
 
 
-def _row_plan(drawing, cell, levels: list, shift: float) -> tuple[list, float] | None:
-    """The changes in a table (rows of one-row cells, separate borders, top or baseline
-    aligned) when `drawing` in `cell` grows by `shift`, and by how much the table grows."""
-    if len(levels) < 3:
-        return None
-    row, group, table = levels
+def _row_plan(row, group, table, cells: dict[int, tuple]) -> tuple[list, float] | None:
+    """The changes in a table (rows of one-row cells, separate borders) when cells of `row`
+    grow, `cells` giving each (cell, top of what grows in it, px), and by how much the table
+    grows. A cell aligned at the top keeps its place; one on the row's baseline only when its
+    first line is above what grows (the baseline does not move)."""
     if type(row) is not TableRowBox or type(group) is not TableRowGroupBox \
             or type(table) is not TableBox or table.style["border_collapse"] != "separate" \
             or any(box.style["height"] != "auto" or not _plain(box)
                    for box in (row, group, table)):
         return None
-    first_line = next((box for box, _ in _walk(cell) if isinstance(box, LineBox)), None)
-    if first_line is None or first_line.position_y >= drawing.position_y:
-        return None  # the row's baseline could move with the drawing
     natural = {}
     for other in row.children:
         padding = other.style["padding_bottom"] if isinstance(other, TableCellBox) else None
@@ -709,15 +730,22 @@ def _row_plan(drawing, cell, levels: list, shift: float) -> tuple[list, float] |
                 or other.style["height"] != "auto" or not _plain(other) \
                 or padding.unit != "px":
             return None
+        if other.vertical_align == "baseline" and id(other) in cells:
+            first_line = next((box for box, _ in _walk(other) if isinstance(box, LineBox)),
+                              None)
+            if first_line is None or first_line.position_y >= cells[id(other)][1]:
+                return None  # the row's baseline could move with the drawing
         # Its bottom before the row padded it to the row's.
         natural[id(other)] = (other.position_y + other.border_height()
                               - (other.padding_bottom - padding.value))
+    if set(cells) - set(natural):
+        return None
+    grown = {key: cells[key][2] if key in cells else 0.0 for key in natural}
     bottom = row.position_y + row.height
-    table_shift = max(value + (shift if key == id(cell) else 0)
-                      for key, value in natural.items()) - bottom
-    plan: list[tuple] = [("grow", cell, shift)]
-    plan += [("pad", other, table_shift - (shift if other is cell else 0))
-             for other in row.children]
+    table_shift = max(natural[key] + grown[key] for key in natural) - bottom
+    plan: list[tuple] = [("grow", other, grown[id(other)]) for other in row.children
+                         if grown[id(other)]]
+    plan += [("pad", other, table_shift - grown[id(other)]) for other in row.children]
     if table_shift:
         later = [*group.children[group.children.index(row) + 1:],
                  *table.children[table.children.index(group) + 1:]]

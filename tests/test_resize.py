@@ -75,7 +75,19 @@ def anchors(document) -> list[dict]:
      {"needle-steps": 34.0}),
     ("harbourfront/en/ims-aftercare", {"session-glance": 40.0, "needle-steps": 26.0},
      {"needle-steps": 14.0}),
-], ids=["tri-fold", "handout-shrinks", "handout-grows", "handout-smallest"])
+    # The glance at a session is drawn twice, side by side in cells of a table row: the row
+    # grows by its taller cell, with a drawing in another panel changing too.
+    ("harbourfront/zh_Hans/ims-overview",
+     {"needle-steps": 26.0, "body-map": 70.0, "session-glance": 26.3, "cover-picture": 45.2},
+     {"session-glance": 30.0, "cover-picture": 56.2}),
+    # The same table row inside one of the handout's columns (a table row in a table row), a
+    # drawing in the other column growing too: the inner row first, then the outer one.
+    ("harbourfront/en/ims-aftercare", {"session-glance": 16.0, "needle-steps": 14.0},
+     {"session-glance": 40.0, "needle-steps": 17.4}),
+    ("harbourfront/en/ims-aftercare", {"session-glance": 40.0, "needle-steps": 26.0},
+     {"session-glance": 16.0, "needle-steps": 30.0}),
+], ids=["tri-fold", "handout-shrinks", "handout-grows", "handout-smallest", "glance-tri-fold",
+        "glance-handout-grows", "glance-handout-shrinks"])
 def test_resized_drawings_give_what_laying_out_again_gives(renderer, cell, before, after):
     lay_out, theme = laid_out(renderer, cell)
     after = {**before, **after}
@@ -94,15 +106,35 @@ def test_resized_drawings_give_what_laying_out_again_gives(renderer, cell, befor
     assert write[0] == write[1]
 
 
-def test_a_drawing_left_out_brought_back_or_drawn_twice_is_laid_out_again(renderer):
-    """An optional drawing left out has no box to resize; the glance at a session is drawn
-    twice, side by side in a table row, where two changes would not add up."""
+def test_a_drawing_left_out_or_brought_back_is_laid_out_again(renderer):
+    """An optional drawing left out has no box to resize."""
     lay_out, _ = laid_out(renderer, "harbourfront/en/ims-overview")
     art = {"needle-steps": 26.0, "body-map": 46.0, "session-glance": 0.0,
            "cover-picture": 0.0}
     assert resize_drawings(lay_out(art), art, {**art, "cover-picture": 40.0}) is None
     assert resize_drawings(lay_out(art), art, {**art, "body-map": 0.0}) is None
-    lay_out, _ = laid_out(renderer, "harbourfront/zh_Hans/ims-overview")
-    art = {"needle-steps": 26.0, "body-map": 46.0, "session-glance": 26.0,
-           "cover-picture": 45.0}
-    assert resize_drawings(lay_out(art), art, {**art, "session-glance": 30.0}) is None
+
+
+def _row_of_cells(align: str, height_mm: float):
+    """A panel holding a table row of two cells, a drawing and its caption in the first."""
+    from brochurekit.pdf import HTML
+
+    svg = '<svg class="art-drawing" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">' \
+          '<rect width="10" height="10"/></svg>'
+    return HTML(string=f"""<html><body><style>
+      .panel {{ position: absolute; top: 0; left: 0; width: 120mm; height: 200mm; }}
+      .art-drawing {{ display: block; width: 100%; height: {height_mm}mm; }}
+      .row {{ display: table; width: 100%; }}
+      .row > div {{ display: table-cell; vertical-align: {align}; padding: 2px; }}
+      </style><div class="panel"><figure class="art art-clock"><div class="row">
+      <div>{svg}<p>Caption</p></div><div><p>Beside it</p><p>and more</p></div>
+      </div></figure><p>After the figure</p></div></body></html>""").render()
+
+
+def test_a_row_aligned_at_the_top_grows_by_its_taller_cell_one_on_its_baseline_is_declined():
+    resized = resize_drawings(_row_of_cells("top", 20), {"clock": 20.0}, {"clock": 34.0})
+    assert resized is not None
+    assert boxes(resized) == boxes(_row_of_cells("top", 34))
+    # On the baseline, the caption under the drawing would move the row's baseline.
+    assert resize_drawings(_row_of_cells("baseline", 20), {"clock": 20.0},
+                           {"clock": 34.0}) is None
