@@ -3,9 +3,10 @@
 WeasyPrint 70 parses a path's `d` attribute with regular expressions every time it draws it.
 A cell's drawings and QR code are drawn in both its files, and the same drawings in every cell
 of the matrix: the QR code's path alone (a few hundred runs of dark modules) cost more than a
-second of a full build. What parsing gives is a sequence of drawing operations and the path's
-vertices (for markers); for the same `d`, font size and viewport it is always the same, so
-it is recorded the first time and replayed after.
+second of a full build. What parsing gives is the path's lines of page content and its
+vertices (for markers); for the same `d`, font size and viewport they are always the same, so
+they are recorded the first time and drawn as they are after, without parsing the data or
+formatting a number again.
 """
 
 from __future__ import annotations
@@ -18,47 +19,28 @@ import weasyprint.svg
 # codes one per clinic.
 PATHS_KEPT = 512
 _parse_and_draw = weasyprint.svg.TAGS["path"]
-_recorded: OrderedDict[tuple, tuple[tuple, tuple]] = OrderedDict()
-
-
-class _Recorder:
-    """Stands for the stream while a path is parsed: keeps each drawing call, in order."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, tuple]] = []
-
-    def __getattr__(self, name: str):
-        def record(*args):
-            self.calls.append((name, args))
-        return record
+_recorded: OrderedDict[tuple, tuple[bytes, tuple]] = OrderedDict()
 
 
 def _path(svg, node, font_size) -> None:
     # Lengths in em follow the font size; percentages follow the viewport.
     key = (node.get("d", ""), font_size, svg.inner_width, svg.inner_height)
+    operations = getattr(svg.stream, "stream", None)  # pydyf's list of content lines
     recorded = _recorded.get(key)
-    if recorded is not None:
+    if recorded is not None and isinstance(operations, list):
         _recorded.move_to_end(key)
         node.vertices.extend(recorded[1])
-        _replay(svg.stream, recorded[0])
+        operations.append(recorded[0])  # the stream's lines are joined by newlines
         return
-    stream, recorder, known = svg.stream, _Recorder(), len(node.vertices)
-    svg.stream = recorder
-    try:
-        _parse_and_draw(svg, node, font_size)
-    finally:
-        svg.stream = stream
-        # What was parsed is drawn even when parsing stopped at bad data, as WeasyPrint does
-        # (it then leaves the path out of the recordings).
-        _replay(stream, recorder.calls)
-    _recorded[key] = (tuple(recorder.calls), tuple(node.vertices)[known:])
-    if len(_recorded) > PATHS_KEPT:
-        _recorded.popitem(last=False)
-
-
-def _replay(stream, calls) -> None:
-    for name, args in calls:
-        getattr(stream, name)(*args)
+    drawn, known = len(operations) if isinstance(operations, list) else None, \
+        len(node.vertices)
+    # Parsing bad data stops part-way, having drawn what came before it (as WeasyPrint does
+    # anyway); such a path is not recorded.
+    _parse_and_draw(svg, node, font_size)
+    if drawn is not None:
+        _recorded[key] = (b"\n".join(operations[drawn:]), tuple(node.vertices)[known:])
+        if len(_recorded) > PATHS_KEPT:
+            _recorded.popitem(last=False)
 
 
 def install() -> None:
