@@ -79,12 +79,14 @@ def test_low_resolution_photo(built):
     assert "error: images: page 1: an image prints at 10 dpi (at least 150 needed)" in stderr
 
 
-def test_damaged_file(built):
-    data = (built / PDF).read_bytes()
-    (built / PDF).write_bytes(data[: len(data) // 2])
+@pytest.mark.parametrize("profile", ["print", "screen"])
+def test_damaged_file(built, profile):
+    pdf = built / PDF.with_name(PDF.name.replace("print", profile))
+    data = pdf.read_bytes()
+    pdf.write_bytes(data[: len(data) // 2])
     result = cli(built, "check")
     assert result.returncode == 1
-    assert "error: structure" in result.stderr
+    assert "error: structure" in result.stderr and pdf.name in result.stderr, result.stderr
 
 
 def test_character_no_font_has_stops_the_cell(project):
