@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont
-
 from .colormanagement import SPECK
 from .press import PRESS_CONDITIONS, REGISTRY
 
@@ -311,21 +309,16 @@ def missing_glyphs(texts: list[str], families: tuple[str, ...]) -> set[str]:
 
 @cache
 def _family_cmap(family: str) -> frozenset[int]:
-    """Every code point the installed fonts of a family map (all its styles)."""
-    listing = subprocess.run(["fc-list", f":family={family}", "--format=%{file}|%{index}\n"],
+    """Every code point the installed fonts of a family map (all its styles): the character
+    sets fontconfig keeps for them, which are what Pango falls back by (read from its cache:
+    a Chinese collection's 44,000 characters in a hundredth of the time of parsing its cmap)."""
+    listing = subprocess.run(["fc-list", f":family={family}", "--format=%{charset}\n"],
                              capture_output=True, text=True).stdout
     codes: set[int] = set()
-    for line in listing.splitlines():
-        file, _, index_text = line.rpartition("|")
-        if not file or not index_text.isdigit():
-            continue
-        index = int(index_text)
+    for ranges in listing.split():
+        first, _, last = ranges.partition("-")
         try:
-            if file.lower().endswith(".ttc"):
-                font = TTCollection(file, lazy=True).fonts[index]
-            else:
-                font = TTFont(file, lazy=True)
-            codes |= set((font.getBestCmap() or {}).keys())
-        except Exception:
+            codes.update(range(int(first, 16), int(last or first, 16) + 1))
+        except ValueError:
             continue
     return frozenset(codes)
