@@ -106,6 +106,7 @@ def commands(ctx: click.Context, project: Path, quiet: bool, verbose: bool) -> N
 @click.option("--keep-html", is_flag=True,
               help="Also keep each cell's HTML and theme CSS in OUT/html (for the benchmark).")
 @click.option("--jobs", "workers", type=click.IntRange(1, 64), default=None,
+              envvar="IMS_BROCHURE_JOBS", show_envvar=True,
               help="Worker processes [default: the number of cores].")
 @click.option("--allow-incomplete", is_flag=True,
               help="Build cells whose translation is incomplete as drafts: English fills the "

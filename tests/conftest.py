@@ -19,11 +19,14 @@ def copy_project(target: Path) -> Path:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """`python cli.py ARGS`, exactly as the README runs it."""
+    """`python cli.py ARGS`, exactly as the README runs it. Builds take one worker process
+    unless a test says `--jobs`: the test processes keep every core busy already, and a second
+    worker would only warm its fonts again (the tests of the workers, and of the whole matrix,
+    ask for two)."""
     return subprocess.run(
         [sys.executable, str(REPO / "cli.py"), *args],
         cwd=cwd or REPO, capture_output=True, text=True, timeout=900,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "IMS_BROCHURE_JOBS": "1"},
     )
 
 

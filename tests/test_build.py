@@ -76,7 +76,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def matrix(tmp_path_factory) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("out")
-    result = run_cli("build", "--out", str(out))
+    result = run_cli("build", "--out", str(out), "--jobs", "2")
     return out, result
 
 

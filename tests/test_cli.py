@@ -119,3 +119,21 @@ def test_reporting_commands_speak_json(project):
     catalogs = json.loads(run_cli("--project", str(project), "i18n", "check", "fa",
                                   "--json").stdout)["catalogs"]
     assert catalogs[0]["locale"] == "fa" and catalogs[0]["errors"] == 0
+
+
+def test_the_number_of_workers_can_come_from_the_environment(project):
+    """IMS_BROCHURE_JOBS sets --jobs for a machine shared with other work; a bad value is
+    named with where it came from."""
+    import os
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "IMS_BROCHURE_JOBS": "0"}
+    command = [sys.executable, str(Path(__file__).parent.parent / "cli.py"), "--project",
+               str(project), "build", "--clinic", "thameside", "--locale", "en"]
+    refused = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert refused.returncode == 2
+    assert "env var: 'IMS_BROCHURE_JOBS'" in refused.stderr and "0 is not in the range" \
+        in refused.stderr and "Traceback" not in refused.stderr
+    built = subprocess.run([*command, "--brochure", "ims-poster"], capture_output=True,
+                           text=True, env={**env, "IMS_BROCHURE_JOBS": "2"})
+    assert built.returncode == 0, built.stderr
+    assert "2 built" in built.stdout
