@@ -27,7 +27,6 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pydyf
@@ -37,6 +36,7 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
 from .fontsubsets import clean as _clean_font
+from .recent import Recent
 from .textmap import blank_glyph, own_character
 from .typography import plain_text
 
@@ -265,15 +265,12 @@ def _clean_with_cluster_glyphs(font, to_unicode, hinting):
     made = _made.get(key)
     if made is None:
         made = _made[key] = with_composite_glyphs(font.file_content, font.index, glyphs.shapes)
-        if len(_made) > MADE_FONTS_KEPT:
-            _made.popitem(last=False)
     font.file_content = made
 
 
 # Fonts with composite glyphs, by subset and glyphs, the last few made (a worker's memory stays
 # flat): the second file of a cell takes its fonts from here.
-MADE_FONTS_KEPT = 8
-_made: OrderedDict[tuple, bytes] = OrderedDict()
+_made: Recent[tuple, bytes] = Recent(8)
 
 
 def with_composite_glyphs(content: bytes, index: int, shapes: dict[int, tuple]) -> bytes:

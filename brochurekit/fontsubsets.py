@@ -8,9 +8,9 @@ only on the font file and what the font is asked for, so it is remembered by exa
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import weasyprint.pdf.fonts
+
+from .recent import Recent
 
 _clean = weasyprint.pdf.fonts.Font.clean
 # A font file is known by its length and ends, and then compared whole (a memory compare is
@@ -18,7 +18,7 @@ _clean = weasyprint.pdf.fonts.Font.clean
 FILES_KEPT = 8
 SUBSETS_KEPT = 32
 _SAMPLE = 4096
-_files: OrderedDict[tuple, tuple[bytes, OrderedDict]] = OrderedDict()
+_files: Recent[tuple, tuple[bytes, Recent]] = Recent(FILES_KEPT)
 
 
 def clean(font, to_unicode, hinting) -> None:
@@ -27,11 +27,8 @@ def clean(font, to_unicode, hinting) -> None:
     known = (len(content), content[:_SAMPLE], content[-_SAMPLE:])
     original, subsets = _files.get(known, (None, None))
     if original != content:  # another file with the same length and ends: start over
-        original, subsets = content, OrderedDict()
+        original, subsets = content, Recent(SUBSETS_KEPT)
         _files[known] = (original, subsets)
-        if len(_files) > FILES_KEPT:
-            _files.popitem(last=False)
-    _files.move_to_end(known)
     # Everything Font.clean reads besides the file: the glyphs kept, whether missing glyphs
     # get an outline, and what a variable font is instantiated at.
     wanted = (font.index, tuple(sorted(to_unicode)), hinting, bool(font.missing),
@@ -40,7 +37,4 @@ def clean(font, to_unicode, hinting) -> None:
     if made is None:
         _clean(font, to_unicode, hinting)
         made = subsets[wanted] = (font.file_content, dict(font.variations))
-        if len(subsets) > SUBSETS_KEPT:
-            subsets.popitem(last=False)
-    subsets.move_to_end(wanted)
     font.file_content, font.variations = made[0], dict(made[1])

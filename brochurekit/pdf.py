@@ -15,7 +15,6 @@ import math
 import mimetypes
 import re
 import zlib
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from . import clusterglyphs, svgpaths  # noqa: E402
 from .colormanagement import raster_to_cmyk, svg_to_cmyk  # noqa: E402
 from .errors import RenderError  # noqa: E402
 from .press import REGISTRY, Press  # noqa: E402
+from .recent import Recent  # noqa: E402
 from .textmap import own_characters  # noqa: E402
 from .typography import plain_text  # noqa: E402
 
@@ -199,7 +199,7 @@ class Renderer:
         self.root = root.resolve()
         self.fetcher = ProjectFetcher(self.root)
         self.font_config = FontConfiguration()
-        self._deflated: OrderedDict[bytes, bytes] = OrderedDict()
+        self._deflated: Recent[bytes, bytes] = Recent(REMEMBERED_STREAMS)
         # Decoded images by URL, kept across the layouts of a press profile: their logos
         # arrive prepared (CMYK JPEG, embedded as is; SVG parsed once). The screen file takes
         # its images afresh for each file (_screen_document): WeasyPrint downsamples a raster
@@ -260,9 +260,6 @@ class Renderer:
                 deflated = self._deflated.get(key)
                 if deflated is None:
                     deflated = self._deflated[key] = zlib.compress(raw, 6)
-                    if len(self._deflated) > REMEMBERED_STREAMS:
-                        self._deflated.popitem(last=False)
-                self._deflated.move_to_end(key)
             obj.stream, obj.compress = [deflated], False
             obj.extra["Filter"] = "/FlateDecode"
 

@@ -11,15 +11,15 @@ formatting a number again.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import weasyprint.svg
+
+from .recent import Recent
 
 # Paths remembered, the most recently drawn: a cell's drawings are a few dozen, and the QR
 # codes one per clinic.
 PATHS_KEPT = 512
 _parse_and_draw = weasyprint.svg.TAGS["path"]
-_recorded: OrderedDict[tuple, tuple[bytes, tuple]] = OrderedDict()
+_recorded: Recent[tuple, tuple[bytes, tuple]] = Recent(PATHS_KEPT)
 
 
 def _path(svg, node, font_size) -> None:
@@ -28,7 +28,6 @@ def _path(svg, node, font_size) -> None:
     operations = getattr(svg.stream, "stream", None)  # pydyf's list of content lines
     recorded = _recorded.get(key)
     if recorded is not None and isinstance(operations, list):
-        _recorded.move_to_end(key)
         node.vertices.extend(recorded[1])
         operations.append(recorded[0])  # the stream's lines are joined by newlines
         return
@@ -39,8 +38,6 @@ def _path(svg, node, font_size) -> None:
     _parse_and_draw(svg, node, font_size)
     if drawn is not None:
         _recorded[key] = (b"\n".join(operations[drawn:]), tuple(node.vertices)[known:])
-        if len(_recorded) > PATHS_KEPT:
-            _recorded.popitem(last=False)
 
 
 def install() -> None:

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from brochurekit import fontsubsets
 from brochurekit.pdf import HTML  # installs the remembered subsets, as every render does
+from brochurekit.recent import Recent
 
 
 def _embedded_fonts(pdf: bytes) -> dict[str, bytes]:
@@ -29,7 +30,7 @@ def test_the_second_file_embeds_the_first_files_subsets_without_subsetting(monke
         return original(font, to_unicode, hinting)
 
     original = fontsubsets._clean
-    monkeypatch.setattr(fontsubsets, "_files", type(fontsubsets._files)())
+    monkeypatch.setattr(fontsubsets, "_files", Recent(fontsubsets.FILES_KEPT))
     monkeypatch.setattr(fontsubsets, "_clean", clean)
     html = '<p style="font-family: \'Noto Sans\'">Intramuscular stimulation <b>eases</b></p>'
 
@@ -57,7 +58,7 @@ def test_a_file_that_only_looks_the_same_is_subset_on_its_own(monkeypatch):
     def clean(font, to_unicode, hinting):  # stands for subsetting: what the file says
         font.file_content = b"subset of " + font.file_content[8192:8196]
 
-    monkeypatch.setattr(fontsubsets, "_files", type(fontsubsets._files)())
+    monkeypatch.setattr(fontsubsets, "_files", Recent(fontsubsets.FILES_KEPT))
     monkeypatch.setattr(fontsubsets, "_clean", clean)
     ends = b"x" * 8192
     one, other = _font(ends + b"ONE!" + ends), _font(ends + b"TWO!" + ends)

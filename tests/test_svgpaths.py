@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from brochurekit import svgpaths
 from brochurekit.pdf import HTML  # installs the recordings, as every render does
+from brochurekit.recent import Recent
 
 # Absolute and relative moves, lines, curves, arcs, shorthand curves and closes; a path with
 # markers (which read the vertices parsing leaves); a path whose data turns bad part-way (units
@@ -40,7 +41,7 @@ def test_recorded_paths_draw_what_parsing_draws(monkeypatch):
         return original(svg, node, font_size)
 
     original = svgpaths._parse_and_draw
-    monkeypatch.setattr(svgpaths, "_recorded", type(svgpaths._recorded)())
+    monkeypatch.setattr(svgpaths, "_recorded", Recent(svgpaths.PATHS_KEPT))
     monkeypatch.setattr(svgpaths, "_parse_and_draw", parse)
 
     first = _page_stream(120)
