@@ -372,9 +372,11 @@ def _page_without_bleed(page):
 
 
 def _is_press_mark(box) -> bool:
-    element = getattr(box, "element", None)
-    return element is not None and "press-mark" in (element.get("class") or "").split() \
-        and box.element_tag == "div"
+    return _has_class(getattr(box, "element", None), "press-mark") and box.element_tag == "div"
+
+
+def _has_class(element, name: str) -> bool:
+    return element is not None and name in (element.get("class") or "").split()
 
 
 def _walk(root) -> Iterator[tuple[object, tuple]]:
@@ -686,9 +688,7 @@ def _plain(box) -> bool:
 
 def _drawing_name(box, ancestors: tuple) -> str | None:
     """The illustration a box draws (`art-NAME` on the figure it is in), if it is a drawing."""
-    if type(box) is not BlockReplacedBox or box.element is None:
-        return None
-    if "art-drawing" not in (box.element.get("class") or "").split():
+    if type(box) is not BlockReplacedBox or not _has_class(box.element, "art-drawing"):
         return None
     figure = next((ancestor.element for ancestor in reversed(ancestors)
                    if ancestor.element_tag == "figure"), None)
@@ -698,8 +698,7 @@ def _drawing_name(box, ancestors: tuple) -> str | None:
 
 
 def _is_panel(box) -> bool:
-    element = box.element
-    return element is not None and "panel" in (element.get("class") or "").split()
+    return _has_class(box.element, "panel")
 
 
 def _plain_block(box) -> bool:
