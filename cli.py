@@ -92,6 +92,12 @@ def commands(ctx: click.Context, project: Path, quiet: bool, verbose: bool) -> N
     ctx.obj = Context(project, quiet=quiet, verbose=verbose)
 
 
+# Worker processes of a build (and of serve's first build); a machine shared with other work
+# sets them once in the environment.
+JOBS = {"type": click.IntRange(1, 64), "default": None, "envvar": "IMS_BROCHURE_JOBS",
+        "show_envvar": True, "help": "Worker processes [default: the number of cores]."}
+
+
 @commands.command(help=BUILD_HELP)
 @click.option("--clinic", "clinics", multiple=True, metavar="SLUG", help="Only this clinic.")
 @click.option("--locale", "locales", multiple=True, metavar="LOCALE", help="Only this locale.")
@@ -105,9 +111,7 @@ def commands(ctx: click.Context, project: Path, quiet: bool, verbose: bool) -> N
 @click.option("--force", is_flag=True, help="Rebuild every cell, even unchanged ones.")
 @click.option("--keep-html", is_flag=True,
               help="Also keep each cell's HTML and theme CSS in OUT/html (for the benchmark).")
-@click.option("--jobs", "workers", type=click.IntRange(1, 64), default=None,
-              envvar="IMS_BROCHURE_JOBS", show_envvar=True,
-              help="Worker processes [default: the number of cores].")
+@click.option("--jobs", "workers", **JOBS)
 @click.option("--allow-incomplete", is_flag=True,
               help="Build cells whose translation is incomplete as drafts: English fills the "
                    "gaps, every page is marked DRAFT TRANSLATION and the file ends in -DRAFT.pdf.")
@@ -288,9 +292,10 @@ def proof_command(obj: Context, out_dir: Path | None) -> None:
               default=None, help="Output folder [default: PROJECT/out].")
 @click.option("--clinic", "clinics", multiple=True, help="Only this clinic (repeatable).")
 @click.option("--locale", "locales", multiple=True, help="Only this language (repeatable).")
+@click.option("--jobs", "workers", **JOBS)
 @click.pass_obj
 def serve_command(obj: Context, port: int, out_dir: Path | None, clinics: tuple[str, ...],
-                  locales: tuple[str, ...]) -> None:
+                  locales: tuple[str, ...], workers: int | None) -> None:
     """Serve the proof pages on 127.0.0.1 only, and rebuild as you save: brochures, clinics,
     catalogs, templates and styles are watched; only the cells a change can touch are built
     again (a catalog edit: its language, and only the brochures whose messages changed), and
@@ -301,7 +306,7 @@ def serve_command(obj: Context, port: int, out_dir: Path | None, clinics: tuple[
 
     project = _call(load_project, obj.project)
     _call(serve, project.root, out_dir or project.root / "out", port,
-          lambda line: click.echo(line, err=True), Selection(clinics, locales))
+          lambda line: click.echo(line, err=True), Selection(clinics, locales), None, workers)
 
 
 @commands.command(name="bundle")

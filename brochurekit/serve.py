@@ -157,9 +157,10 @@ def _within(selection: Selection, scope: Selection) -> Selection:
 
 
 def serve(root: Path, out_dir: Path, port: int, say: Callable[[str], None],
-          scope: Selection | None = None, stop: threading.Event | None = None) -> None:
+          scope: Selection | None = None, stop: threading.Event | None = None,
+          workers: int | None = None) -> None:
     """Serve OUT on 127.0.0.1:PORT and rebuild the cells of `scope` on every save until `stop`
-    is set (or Ctrl-C)."""
+    is set (or Ctrl-C). The first build takes `workers` processes (default: every core)."""
     state = LiveState()
     handler = type("Handler", (_Handler,), {"state": state})
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -179,7 +180,7 @@ def serve(root: Path, out_dir: Path, port: int, say: Callable[[str], None],
         seen = _snapshot(root)
         messages = _messages(root)
         # The first build may be the whole matrix: on every core. Then in this process, warm.
-        _rebuild(root, out_dir, scope, state, say, workers=os.cpu_count() or 1)
+        _rebuild(root, out_dir, scope, state, say, workers=workers or os.cpu_count() or 1)
         while not stop.is_set():
             time.sleep(POLL_S)
             now = _snapshot(root)

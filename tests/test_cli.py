@@ -122,8 +122,8 @@ def test_reporting_commands_speak_json(project):
 
 
 def test_the_number_of_workers_can_come_from_the_environment(project):
-    """IMS_BROCHURE_JOBS sets --jobs for a machine shared with other work; a bad value is
-    named with where it came from."""
+    """IMS_BROCHURE_JOBS sets --jobs of build and serve for a machine shared with other work;
+    a bad value is named with where it came from."""
     import os
 
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "IMS_BROCHURE_JOBS": "0"}
@@ -133,6 +133,9 @@ def test_the_number_of_workers_can_come_from_the_environment(project):
     assert refused.returncode == 2
     assert "env var: 'IMS_BROCHURE_JOBS'" in refused.stderr and "0 is not in the range" \
         in refused.stderr and "Traceback" not in refused.stderr
+    serving = subprocess.run([*command[:4], "serve", "--port", "0"], capture_output=True,
+                             text=True, env=env, timeout=60)
+    assert serving.returncode == 2 and "env var: 'IMS_BROCHURE_JOBS'" in serving.stderr
     built = subprocess.run([*command, "--brochure", "ims-poster"], capture_output=True,
                            text=True, env={**env, "IMS_BROCHURE_JOBS": "2"})
     assert built.returncode == 0, built.stderr

@@ -155,7 +155,7 @@ def test_serve_rebuilds_an_edited_message_and_the_open_page_shows_it(tmp_path, b
     server = subprocess.Popen(
         [sys.executable, str(REPO / "cli.py"), "--project", str(root), "serve", "--port", "0",
          "--clinic", CLINIC, "--locale", LOCALE], stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "IMS_BROCHURE_JOBS": "1"})
     try:
         address = re.search(r"http://127\.0\.0\.1:\d+/", server.stderr.readline()).group(0)
         assert "rebuilt" in server.stderr.readline()  # the first build is done
