@@ -49,7 +49,7 @@ from weasyprint.pdf.stream import Stream  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
 
-from . import clusterglyphs, svgpaths  # noqa: E402
+from . import clusterglyphs, fontsubsets, svgpaths  # noqa: E402
 from .colormanagement import raster_to_cmyk, svg_to_cmyk  # noqa: E402
 from .errors import RenderError  # noqa: E402
 from .press import REGISTRY, Press  # noqa: E402
@@ -69,6 +69,7 @@ def _fonts_dictionary_with_own_characters(pdf, fonts, *args, **kwargs):
 
 weasyprint.pdf.build_fonts_dictionary = _fonts_dictionary_with_own_characters
 clusterglyphs.install()
+fontsubsets.install()
 svgpaths.install()
 
 # A cell is laid out once, in its layout's colours (render.layout_palette), and each of its

@@ -6,6 +6,7 @@ import io
 from types import SimpleNamespace
 
 from pypdf import PdfReader
+from weasyprint.text.fonts import FontConfiguration
 
 from brochurekit import fontsubsets
 from brochurekit.pdf import HTML  # installs the remembered subsets, as every render does
@@ -68,3 +69,45 @@ def test_a_file_that_only_looks_the_same_is_subset_on_its_own(monkeypatch):
     again = _font(ends + b"ONE!" + ends)
     fontsubsets.clean(again, {3: "a"}, False)
     assert again.file_content == b"subset of ONE!"
+
+
+def test_a_fonts_file_is_copied_out_once_and_is_the_fonts_file(monkeypatch):
+    copied = []
+
+    def object_data(face, ot_color=None, glyph=None):
+        copied.append(face)
+        return original(face, ot_color, glyph)
+
+    original = fontsubsets._object_data
+    monkeypatch.setattr(fontsubsets, "_face_files", Recent(fontsubsets.FACES_KEPT))
+    monkeypatch.setattr(fontsubsets, "_object_data", object_data)
+    html = '<p style="font-family: \'Noto Sans\'">Intramuscular stimulation</p>'
+    fonts = FontConfiguration()  # one per build: its faces live as long as it does
+    first = HTML(string=html).render(font_config=fonts).write_pdf()
+    files = len(copied)  # the font's file, and its subset's
+    assert files >= 2
+    second = HTML(string=html).render(font_config=fonts).write_pdf()
+    assert len(copied) == files  # neither copied again
+    assert _embedded_fonts(second) == _embedded_fonts(first)
+
+    # What is remembered is what WeasyPrint copies out of that face, and the face is held.
+    from weasyprint.text.ffi import ffi
+
+    for address, (held, data) in fontsubsets._face_files._entries.items():
+        assert address == int(ffi.cast("uintptr_t", held))
+        assert data == original(held)
+
+
+def test_glyph_arrays_are_made_as_open_arrays_of_the_same_values():
+    from weasyprint.text.ffi import ffi
+
+    arrays = fontsubsets._OpenArrays(ffi)
+    values = (3, 7, 65535)
+    made = arrays.new(f"hb_codepoint_t[{len(values)}]", values)
+    assert ffi.typeof(made) is ffi.typeof("hb_codepoint_t[]")
+    assert list(made) == list(values)
+    # Anything else is made as asked: a fixed array to be filled, a pointer.
+    empty = arrays.new("hb_tag_t[100]")
+    assert ffi.sizeof(empty) == 100 * ffi.sizeof("hb_tag_t")
+    assert arrays.new("unsigned int *", 100)[0] == 100
+    assert arrays.NULL == ffi.NULL
