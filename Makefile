@@ -11,9 +11,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 # Fonts for every script we print, the text stack WeasyPrint needs, the presses' characterization
-# data (icc-profiles-free) and ArgyllCMS to build their ICC profiles, poppler and qpdf (previews
-# and preflight), zbar to read QR codes in tests, and gettext (msgfmt for translators; msginit,
-# the tests' independent source of plural rules).
+# data (icc-profiles-free) and ArgyllCMS to build their ICC profiles, poppler (previews and
+# preflight), qpdf and zbar for the tests (an independent structure check, QR codes read
+# back), and gettext (msgfmt for translators; msginit, the tests' independent source of plural
+# rules).
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz-subset0 icc-profiles-free argyll poppler-utils qpdf zbar-tools gettext \
 	chromium chromium-driver

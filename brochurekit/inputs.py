@@ -18,7 +18,7 @@ from .layouts import LAYOUTS
 from .render import Job, font_stack
 
 ENGINE_PACKAGES = ("weasyprint", "pydyf", "jinja2", "babel", "fonttools", "pillow", "segno",
-                   "phonenumbers", "pypdf", "tinycss2", "cssselect2")
+                   "phonenumbers", "pikepdf", "tinycss2", "cssselect2")
 
 
 class InputsHasher:

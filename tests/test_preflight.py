@@ -4,6 +4,7 @@ and the good project passes."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -87,6 +88,20 @@ def test_damaged_file(built, profile):
     result = cli(built, "check")
     assert result.returncode == 1
     assert "error: structure" in result.stderr and pdf.name in result.stderr, result.stderr
+
+
+def test_a_file_qpdf_can_only_repair_fails(built):
+    """A cross-reference table that is not where the file says: qpdf rebuilds it to read the
+    file (and `qpdf --check` fails it); so does the preflight, which reads with its library."""
+    pdf = built / PDF
+    data = pdf.read_bytes()
+    offset = int(re.search(rb"startxref\s+(\d+)", data)[1])
+    pdf.write_bytes(data.replace(b"startxref\n%d" % offset, b"startxref\n%d" % (offset - 7)))
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 2
+    result = cli(built, "check")
+    assert result.returncode == 1
+    assert "error: structure: qpdf reports a damaged file" in result.stderr, result.stderr
+    assert "xref not found" in result.stderr or "reconstruct" in result.stderr
 
 
 def test_character_no_font_has_stops_the_cell(project):
