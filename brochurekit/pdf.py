@@ -294,7 +294,9 @@ class Renderer:
         for obj in pdf.objects:
             if not isinstance(obj, pydyf.Stream) or not obj.compress:
                 continue
-            raw = b"\n".join(pydyf._to_bytes(item) for item in obj.stream)
+            # A content stream is thousands of lines, already bytes: joined as they are.
+            raw = b"\n".join(obj.stream) if set(map(type, obj.stream)) == {bytes} \
+                else b"\n".join(pydyf._to_bytes(item) for item in obj.stream)
             if len(raw) < REMEMBERED_STREAM_BYTES:
                 deflated = zlib.compress(raw, 6)
             else:
