@@ -849,14 +849,26 @@ def _fitted(job, rendered, localized, renderer, design, smallest) -> Fitted:
                      for name, panel in layout.pictures})
     theme = rendered.theme
 
-    def lay_out(fit: float, art) -> object:
+    def lay_out(fit: float, art, extra_css: str = "") -> object:
         return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
-                               theme.css(fit, art), theme.profile, theme.press)
+                               theme.css(fit, art) + extra_css, theme.profile, theme.press)
 
-    from .pdf import panel_fits, resize_drawings
+    from .pdf import only_panels_css, panel_fits, replace_panels, resize_drawings
+
+    def resize(document, fit: float, art, new_art) -> object | None:
+        """The drawings resized in the laid-out document where that is exact; else (a drawing
+        brought back or left out, say) only the panels whose drawings changed laid out again."""
+        moved = resize_drawings(document, art, new_art)
+        if moved is not None:
+            return moved
+        changed = {drawings[name][0] for name in new_art if new_art[name] != art[name]}
+        if len(changed) == len(panel_fits(document)):
+            return None  # every panel changes: the caller lays the whole out again
+        fresh = lay_out(fit, new_art, "\n" + only_panels_css(changed))
+        return replace_panels(document, fresh, changed)
 
     return fit_to_panels(lay_out, panel_fits, layout.pages, drawings, fit_steps(smallest),
-                         resize_drawings)
+                         resize)
 
 
 def _refuse_links_out(out_dir: Path, job: Job, keep_html: bool) -> None:

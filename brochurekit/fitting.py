@@ -31,8 +31,8 @@ OPTIONAL_EXTRA_MM = 14.0
 # Body type steps down by 2.5% of its design size at a time.
 FIT_STEP = 0.025
 
-# (document, drawings' heights, new heights) -> the document resized, or None.
-Resize = Callable[[object, Mapping[str, float], Mapping[str, float]], object]
+# (document, type scale, drawings' heights, new heights) -> the document resized, or None.
+Resize = Callable[[object, float, Mapping[str, float], Mapping[str, float]], object]
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,9 @@ def fit_to_panels(lay_out: Callable[[float, Mapping[str, float]], object],
 
     `drawings` maps each illustration the document has to (its panel, its sizes). Every search
     starts from the same sizes, so the same inputs always give the same document, whichever
-    profile or cell was built before it. `resize(document, art, new_art)` gives the document
-    with its drawings resized without laying it out again, where that is exact (else None).
+    profile or cell was built before it. `resize(document, fit, art, new_art)` gives the
+    document with its drawings resized without laying it all out again, where that is exact
+    (else None).
     """
     # An optional drawing starts left out: it is brought in where its panel has room for it.
     art = {name: 0.0 if size.optional else size.preferred
@@ -189,7 +190,7 @@ def _size_drawings(lay_out, panel_fits, pages, drawings, fit, art, document,
         tried |= set(returning) | {name for name in art if art[name] and not resized[name]}
         if all(abs(resized[name] - art[name]) < ART_STEP_MM for name in art):
             break
-        moved = resize(document, art, resized) if resize is not None else None
+        moved = resize(document, fit, art, resized) if resize is not None else None
         if moved is not None and fitting is not None and fitting.document is document:
             fitting = replace(fitting, document=None)  # its boxes have moved
         art = resized

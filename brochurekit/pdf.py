@@ -15,7 +15,7 @@ import math
 import mimetypes
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -643,6 +643,49 @@ def resize_drawings(document: Document, before: Mapping[str, float],
             layout_box_backgrounds(page._page_box, box, _no_image,
                                    layout_children=action == "move")
     return document.copy([Page(page._page_box) for page in document.pages])
+
+
+def only_panels_css(panels: Iterable[str]) -> str:
+    """CSS that leaves every panel out of a layout but `panels` (for replace_panels)."""
+    kept = "".join(f":not(#panel-{name})" for name in sorted(panels))
+    return f".panel{kept} {{ display: none; }}"
+
+
+def replace_panels(document: Document, fresh: Document, panels: Collection[str]
+                   ) -> Document | None:
+    """The laid-out document with the boxes of `panels` taken from `fresh`, a layout of the
+    same HTML with only those panels shown (only_panels_css) and what changed in them: what
+    laying the whole document out again would give, without laying out the panels that did
+    not change. Exact because a panel is a block of its own, placed absolutely at its place on
+    its sheet and laid out whole, which nothing outside it depends on. None if `fresh` does not
+    have exactly those panels, on the same pages. The boxes are changed in place: the document
+    given must not be used after."""
+    if len(fresh.pages) != len(document.pages):
+        return None
+    swaps = []
+    for page, fresh_page in zip(document.pages, fresh.pages, strict=True):
+        shown = {_panel_name(box): box for box, _ in _walk(fresh_page._page_box)
+                 if _is_panel(box)}
+        if not set(shown) <= set(panels):
+            return None
+        for parent, _ in _walk(page._page_box):
+            for index, child in enumerate(getattr(parent, "children", ())):
+                name = _panel_name(child) if _is_panel(child) else None
+                if name in panels:
+                    if name not in shown:
+                        return None
+                    swaps.append((parent, index, shown.pop(name)))
+        if shown:
+            return None
+    if {_panel_name(box) for _, _, box in swaps} != set(panels):
+        return None
+    for parent, index, box in swaps:
+        parent.children[index] = box
+    return document.copy([Page(page._page_box) for page in document.pages])
+
+
+def _panel_name(box) -> str:
+    return (box.element.get("id") or "").removeprefix("panel-")
 
 
 def _growth_plan(growing: list[tuple]) -> list[tuple] | None:

@@ -11,7 +11,13 @@ import pytest
 from brochurekit import build
 from brochurekit.catalogs import load_translations
 from brochurekit.layouts import LAYOUTS
-from brochurekit.pdf import Renderer, resize_drawings
+from brochurekit.pdf import (
+    Renderer,
+    only_panels_css,
+    panel_fits,
+    replace_panels,
+    resize_drawings,
+)
 from brochurekit.project import load_project
 from brochurekit.render import jinja_environment
 
@@ -37,9 +43,9 @@ def laid_out(renderer, cell: str):
     layout = LAYOUTS[job.brochure.layout]
     theme = rendered.theme
 
-    def lay_out(art):
+    def lay_out(art, extra_css=""):
         return renderer.layout(job.name, rendered.html, list(layout.stylesheets),
-                               theme.css(1.0, art), "print", theme.press)
+                               theme.css(1.0, art) + extra_css, "print", theme.press)
     return lay_out, theme
 
 
@@ -113,6 +119,43 @@ def test_a_drawing_left_out_or_brought_back_is_laid_out_again(renderer):
            "cover-picture": 0.0}
     assert resize_drawings(lay_out(art), art, {**art, "cover-picture": 40.0}) is None
     assert resize_drawings(lay_out(art), art, {**art, "body-map": 0.0}) is None
+
+
+@pytest.mark.parametrize(("before", "after", "panels"), [
+    # The cover's drawing brought back: the cover laid out again, the others kept.
+    ({"needle-steps": 26.0, "body-map": 46.0, "session-glance": 0.0, "cover-picture": 0.0},
+     {"cover-picture": 39.7, "body-map": 46.8}, {"front", "inside-2"}),
+    # Two drawings brought back in two panels, one grown in a third.
+    ({"needle-steps": 26.0, "body-map": 46.0, "session-glance": 0.0, "cover-picture": 0.0},
+     {"cover-picture": 45.2, "session-glance": 26.3, "body-map": 70.0},
+     {"front", "inside-2", "inside-3"}),
+], ids=["cover", "cover-and-glance"])
+def test_panels_laid_out_again_alone_give_what_laying_out_the_whole_gives(renderer, before,
+                                                                           after, panels):
+    lay_out, theme = laid_out(renderer, "harbourfront/en/ims-overview")
+    after = {**before, **after}
+    fresh = lay_out(after, "\n" + only_panels_css(panels))
+    assert {fit.name for fit in panel_fits(fresh)} == panels  # the others are left out
+    replaced = replace_panels(lay_out(before), fresh, panels)
+    again = lay_out(after)
+    assert replaced is not None
+    assert boxes(replaced) == boxes(again)
+    assert anchors(replaced) == anchors(again)
+    write = [renderer.write("cell", document, 3.0, b"0" * 32, "print", theme.press, {},
+                            theme.colors) for document in (replaced, again)]
+    assert write[0] == write[1]
+    screen = [renderer.write("cell", document, 0.0, b"0" * 32, "screen", None, {},
+                             {**theme.colors}) for document in (replaced, lay_out(after))]
+    assert screen[0] == screen[1]  # tags and links too
+
+
+def test_panels_are_replaced_only_when_the_fresh_layout_has_exactly_them(renderer):
+    lay_out, _ = laid_out(renderer, "harbourfront/en/ims-overview")
+    art = {"needle-steps": 26.0, "body-map": 46.0, "session-glance": 0.0,
+           "cover-picture": 0.0}
+    fresh = lay_out(art, "\n" + only_panels_css({"front"}))
+    assert replace_panels(lay_out(art), fresh, {"front", "back"}) is None  # back not in it
+    assert replace_panels(lay_out(art), lay_out(art), {"front"}) is None  # all panels in it
 
 
 def _row_of_cells(align: str, height_mm: float):
