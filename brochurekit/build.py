@@ -862,7 +862,7 @@ def _fitted(job, rendered, localized, renderer, design, smallest) -> Fitted:
         if moved is not None:
             return moved
         changed = {drawings[name][0] for name in new_art if new_art[name] != art[name]}
-        if len(changed) == len(panel_fits(document)):
+        if changed >= {fit.name for fit in panel_fits(document)}:
             return None  # every panel changes: the caller lays the whole out again
         fresh = lay_out(fit, new_art, "\n" + only_panels_css(changed))
         return replace_panels(document, fresh, changed)

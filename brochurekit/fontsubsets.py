@@ -50,15 +50,18 @@ def clean(font, to_unicode, hinting) -> None:
 
 # The files of the faces a worker used last, each with a reference that keeps its face (and
 # so its address, the key) alive while it is remembered.
-FACES_KEPT = 32
+FACES_KEPT = 16
 _face_files: Recent[int, tuple[object, bytes]] = Recent(FACES_KEPT)
 _object_data = weasyprint.pdf.fonts.get_hb_object_data
+_font_init = weasyprint.pdf.fonts.Font.__init__
+_reading_font = False  # inside Font.__init__, which reads a font's file
 
 
 def _face_file(face, ot_color=None, glyph=None):
-    """WeasyPrint's get_hb_object_data, remembered for a face's whole file (a face's file never
-    changes); a colour glyph's data is asked for as it is."""
-    if ot_color is not None or glyph is not None:
+    """WeasyPrint's get_hb_object_data, remembered for a font's whole file (a face's file never
+    changes); a subset's file (read once, as it is made) and a colour glyph's data are asked
+    for as they are."""
+    if not _reading_font or ot_color is not None or glyph is not None:
         return _object_data(face, ot_color, glyph)
     key = int(ffi.cast("uintptr_t", face))
     known = _face_files.get(key)
@@ -88,9 +91,19 @@ class _OpenArrays:
         return getattr(self._real, name)
 
 
+def _init_font(font, *args, **kwargs) -> None:
+    global _reading_font
+    _reading_font = True
+    try:
+        _font_init(font, *args, **kwargs)
+    finally:
+        _reading_font = False
+
+
 def install() -> None:
     """Font files and glyph arrays as above (once per process)."""
     fonts = weasyprint.pdf.fonts
     fonts.get_hb_object_data = _face_file
+    fonts.Font.__init__ = _init_font
     if not isinstance(fonts.ffi, _OpenArrays):
         fonts.ffi = _OpenArrays(fonts.ffi)

@@ -202,7 +202,7 @@ class _BrochureHtml(HTML):
 
 
 # WeasyPrint's pseudo-elements that apply to every element of its user-agent stylesheet, for
-# footnotes and notes: no brochure stylesheet makes one (tests/test_pdf.py holds them to it).
+# footnotes and notes: no brochure stylesheet makes one (tests/test_user_agent.py holds them to it).
 _UNUSED_PSEUDO_ELEMENTS = ("::footnote-call", "::footnote-marker", "::note-call",
                            "::note-marker", "::note-callback")
 

@@ -78,6 +78,9 @@ def preflight_pdf(path: Path, expected: Expected) -> list[Finding]:
             return findings
     except pikepdf.PdfError as exc:
         return [_damaged(str(exc))]
+    except OSError as exc:  # not readable at all (permissions, a folder in its place)
+        return [Finding("structure", "error",
+                        f"the PDF cannot be read ({exc.strerror or exc}): {path}")]
 
 
 def _damaged(detail: str) -> Finding:
@@ -103,10 +106,11 @@ def _expand(pdf, decode: bool = True) -> bytes:
     if decode:
         pdf.save(written, qdf=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
                  stream_decode_level=pikepdf.StreamDecodeLevel.generalized,
-                 compress_streams=False, normalize_content=True)
+                 compress_streams=False, normalize_content=True, fix_metadata_version=False)
     else:
         pdf.save(written, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                 object_stream_mode=pikepdf.ObjectStreamMode.disable)
+                 object_stream_mode=pikepdf.ObjectStreamMode.disable,
+                 fix_metadata_version=False)
     return written.getvalue()
 
 

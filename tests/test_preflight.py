@@ -200,3 +200,13 @@ def test_a_print_file_names_its_registered_press_condition(built):
     assert result.returncode == 1
     assert "error: colour: the output condition 'Office printer' is not a registered one " \
         "(CGATS TR 006, FOGRA29, FOGRA39)" in result.stderr
+
+
+def test_a_pdf_that_cannot_be_read_at_all_is_a_finding_not_a_crash(tmp_path):
+    from brochurekit.preflight import Expected, preflight_pdf
+
+    folder = tmp_path / "ims-overview-en-print.pdf"
+    folder.mkdir()  # a folder where the file should be
+    (finding,) = preflight_pdf(folder, Expected(841.89, 595.28, 8.5, 2, "print"))
+    assert (finding.rule, finding.level) == ("structure", "error")
+    assert "cannot be read" in finding.message and str(folder) in finding.message
