@@ -19,7 +19,8 @@ from brochurekit.project import copy_project_inputs
 
 from .conftest import REPO, run_cli
 
-CLINIC, LOCALE = "harbourfront", "fr_CA"
+# The clinic with the fewest languages (fr_CA, en, ar: one of them right to left).
+CLINIC, LOCALE = "mont-royal", "fr_CA"
 
 
 @pytest.fixture(scope="module")
@@ -127,16 +128,20 @@ def test_the_print_bundle_has_what_the_printer_needs_and_refuses_what_is_not_fin
     assert "CGATS" in sheet and "Quantity: ____" in sheet
     assert "no findings" in names["PREFLIGHT.txt"].decode()
     # An edited catalog makes its files stale: nothing is bundled, and the refusal says why.
-    catalog = project / "locales" / "es" / "LC_MESSAGES" / "brochures.po"
+    catalog = project / "locales" / LOCALE / "LC_MESSAGES" / "brochures.po"
     original = catalog.read_bytes()
     path.unlink()
     try:
-        catalog.write_bytes(original.replace(b"msgstr \"Durante la sesi", b"msgstr \"En la sesi"))
+        edited = original.replace('msgstr "Pendant la séance"'.encode(),
+                                  'msgstr "Pendant votre séance"'.encode())
+        assert edited != original
+        catalog.write_bytes(edited)
         refused = run_cli("--project", str(project), "bundle", "--clinic", CLINIC)
     finally:
         catalog.write_bytes(original)
     assert refused.returncode == 2
-    assert "not all final" in refused.stderr and "es/ims-aftercare: stale" in refused.stderr
+    assert "not all final" in refused.stderr
+    assert f"{LOCALE}/ims-aftercare: stale" in refused.stderr
     assert not path.exists()
 
 
